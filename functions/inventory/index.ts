@@ -1,0 +1,19 @@
+import { Hono } from 'hono'
+import { otel } from 'edge-otel'
+import { RECALLED_SKU, STOCK } from '../../shared/catalog.ts'
+
+class WarehouseUnavailableError extends Error {
+  override name = 'WarehouseUnavailableError'
+}
+
+const app = new Hono()
+app.use(otel({ serviceName: 'inventory' }))
+
+app.get('/stock/:sku', (c) => {
+  const sku = c.req.param('sku')
+  if (sku === RECALLED_SKU) throw new WarehouseUnavailableError(`warehouse for ${sku} is not answering`)
+  const stock = STOCK[sku]
+  return stock ? c.json(stock) : c.json({ error: 'unknown sku' }, 404)
+})
+
+export default app

@@ -1,0 +1,49 @@
+import { metrics, trace } from '@opentelemetry/api'
+import { Hono } from 'hono'
+import { otel } from 'edge-otel'
+import { type Stock, findOrder } from '../../shared/catalog.ts'
+
+type Env = { Bindings: { INVENTORY: Fetcher } }
+
+const tracer = trace.getTracer('orders')
+const ordersPlaced = metrics.getMeter('orders').createCounter('orders.placed', {
+  description: 'Orders placed, by outcome.',
+  unit: '{order}',
+})
+
+async function stockOf(inventory: Fetcher, sku: string): Promise<Stock | undefined> {
+  const response = await inventory.fetch(`https://inventory/stock/${sku}`)
+  return response.ok ? ((await response.json()) as Stock) : undefined
+}
+
+const app = new Hono<Env>()
+app.use(otel({ serviceName: 'orders' }))
+
+app.get('/orders/:id', async (c) => {
+  const order = tracer.startActiveSpan('load order', (span) => {
+    const found = findOrder(c.req.param('id'))
+    span.setAttribute('app.order.found', found !== undefined)
+    span.end()
+    return found
+  })
+  if (!order) return c.json({ error: 'order not found' }, 404)
+  trace.getActiveSpan()?.setAttribute('app.order.id', order.id)
+  const stock = await stockOf(c.env.INVENTORY, order.sku)
+  if (!stock) return c.json({ error: 'inventory unavailable' }, 502)
+  return c.json({ ...order, inStock: stock.available >= order.quantity })
+})
+
+app.post('/orders', async (c) => {
+  const input = (await c.req.json().catch(() => undefined)) as { sku?: unknown; quantity?: unknown } | undefined
+  if (!input || typeof input.sku !== 'string' || !Number.isInteger(input.quantity) || (input.quantity as number) < 1) {
+    return c.json({ error: 'expected {"sku": string, "quantity": positive integer}' }, 400)
+  }
+  const stock = await stockOf(c.env.INVENTORY, input.sku)
+  const accepted = stock !== undefined && stock.available >= (input.quantity as number)
+  ordersPlaced.add(1, { 'app.order.status': accepted ? 'accepted' : 'rejected' })
+  return accepted
+    ? c.json({ status: 'accepted', sku: input.sku, quantity: input.quantity }, 201)
+    : c.json({ status: 'rejected', reason: stock ? 'insufficient stock' : 'unknown sku' }, 409)
+})
+
+export default app

@@ -1,0 +1,219 @@
+// Decodes OTLP requests with the protobufjs root generated from the official opentelemetry-proto
+// files (shipped by @opentelemetry/otlp-transformer@0.214.0). It shares no code with the
+// middleware's encoder, so a test that decodes here checks the bytes on the wire.
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const root = require('otlp-proto-root/build/src/generated/root.js')
+const proto = root.opentelemetry.proto
+
+interface MessageType {
+  decode(bytes: Uint8Array): unknown
+  encode(message: unknown): { finish(): Uint8Array }
+  fromObject(object: unknown): unknown
+  toObject(message: unknown, options: Record<string, unknown>): Record<string, unknown>
+  verify(message: unknown): string | null
+}
+
+export const TYPES: Record<string, MessageType> = {
+  traces: proto.collector.trace.v1.ExportTraceServiceRequest,
+  metrics: proto.collector.metrics.v1.ExportMetricsServiceRequest,
+  logs: proto.collector.logs.v1.ExportLogsServiceRequest,
+}
+
+const TO_OBJECT = { longs: String, enums: Number, bytes: String, defaults: false, arrays: true }
+const ID_KEYS = new Set(['traceId', 'spanId', 'parentSpanId'])
+
+function hexToBase64(hex: string): string {
+  if (!/^([0-9a-f]{2})*$/.test(hex)) throw new Error(`id "${hex}" is not lowercase hex`)
+  return Buffer.from(hex, 'hex').toString('base64')
+}
+
+/** OTLP/JSON writes ids as hex where the protobuf JSON mapping expects base64. */
+function idsToBase64(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(idsToBase64)
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value)) out[k] = ID_KEYS.has(k) && typeof v === 'string' ? hexToBase64(v) : idsToBase64(v)
+    return out
+  }
+  return value
+}
+
+/** Throws if `input` has a key the schema does not know (misspelled or snake_case field names). */
+function assertKnownKeys(input: unknown, known: unknown, path: string): void {
+  if (Array.isArray(input)) {
+    input.forEach((v, i) => assertKnownKeys(v, (known as unknown[] | undefined)?.[i], `${path}[${i}]`))
+    return
+  }
+  if (!input || typeof input !== 'object') return
+  const knownObject = (known ?? {}) as Record<string, unknown>
+  for (const [k, v] of Object.entries(input)) {
+    if (!(k in knownObject)) throw new Error(`unknown OTLP/JSON field ${path}.${k}`)
+    assertKnownKeys(v, knownObject[k], `${path}.${k}`)
+  }
+}
+
+/** Decodes an OTLP/HTTP body (protobuf or JSON) into plain objects with hex ids and string 64-bit ints. */
+export function decodeRequest(signal: string, contentType: string, body: Uint8Array): Record<string, unknown> {
+  const type = TYPES[signal]
+  if (!type) throw new Error(`unknown signal ${signal}`)
+  let message: unknown
+  if (contentType.startsWith('application/json')) {
+    const json = JSON.parse(Buffer.from(body).toString('utf8'))
+    const converted = idsToBase64(json)
+    const error = type.verify(converted)
+    if (error) throw new Error(`invalid OTLP/JSON: ${error}`)
+    message = type.fromObject(converted)
+    assertKnownKeys(json, type.toObject(message, { ...TO_OBJECT, defaults: true, oneofs: false }), '')
+  } else if (contentType.startsWith('application/x-protobuf')) {
+    message = type.decode(body)
+  } else {
+    throw new Error(`unsupported content-type ${contentType}`)
+  }
+  return idsToHex(type.toObject(message, TO_OBJECT)) as Record<string, unknown>
+}
+
+function idsToHex(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(idsToHex)
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = ID_KEYS.has(k) && typeof v === 'string' ? Buffer.from(v, 'base64').toString('hex') : idsToHex(v)
+    }
+    return out
+  }
+  return value
+}
+
+type AnyValue = Record<string, unknown>
+type KeyValue = { key: string; value?: AnyValue }
+
+function anyValue(v: AnyValue | undefined): unknown {
+  if (!v) return undefined
+  if ('stringValue' in v) return v.stringValue
+  if ('boolValue' in v) return v.boolValue
+  if ('intValue' in v) return Number(v.intValue)
+  if ('doubleValue' in v) return v.doubleValue
+  if ('arrayValue' in v) return ((v.arrayValue as { values?: AnyValue[] }).values ?? []).map(anyValue)
+  return undefined
+}
+
+export function attributesOf(kvs: KeyValue[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const kv of kvs ?? []) out[kv.key] = anyValue(kv.value)
+  return out
+}
+
+export interface ReceivedSpan {
+  traceId: string
+  spanId: string
+  parentSpanId?: string
+  traceState?: string
+  flags?: number
+  name: string
+  kind: number
+  startTimeUnixNano: string
+  endTimeUnixNano: string
+  attributes: Record<string, unknown>
+  events: Array<{ name: string; attributes: Record<string, unknown> }>
+  status: { code?: number; message?: string }
+  resource: Record<string, unknown>
+  scope: { name?: string; version?: string }
+}
+
+export interface ReceivedPoint {
+  attributes: Record<string, unknown>
+  startTimeUnixNano: string
+  timeUnixNano: string
+  value?: number
+  count?: number
+  sum?: number
+  min?: number
+  max?: number
+  bucketCounts?: number[]
+  explicitBounds?: number[]
+}
+
+export interface ReceivedMetric {
+  name: string
+  unit?: string
+  description?: string
+  type: 'sum' | 'gauge' | 'histogram'
+  temporality?: number
+  isMonotonic?: boolean
+  points: ReceivedPoint[]
+  resource: Record<string, unknown>
+  scope: { name?: string; version?: string }
+}
+
+type Obj = Record<string, any>
+
+/** Flattens a decoded ExportTraceServiceRequest into spans that carry their resource. */
+export function spansOf(request: Obj): ReceivedSpan[] {
+  const out: ReceivedSpan[] = []
+  for (const rs of request.resourceSpans ?? []) {
+    const resource = attributesOf(rs.resource?.attributes)
+    for (const ss of rs.scopeSpans ?? []) {
+      for (const s of ss.spans ?? []) {
+        out.push({
+          traceId: s.traceId,
+          spanId: s.spanId,
+          parentSpanId: s.parentSpanId || undefined,
+          traceState: s.traceState,
+          flags: s.flags,
+          name: s.name,
+          kind: s.kind ?? 0,
+          startTimeUnixNano: s.startTimeUnixNano,
+          endTimeUnixNano: s.endTimeUnixNano,
+          attributes: attributesOf(s.attributes),
+          events: (s.events ?? []).map((e: Obj) => ({ name: e.name, attributes: attributesOf(e.attributes) })),
+          status: s.status ?? {},
+          resource,
+          scope: ss.scope ?? {},
+        })
+      }
+    }
+  }
+  return out
+}
+
+function point(p: Obj): ReceivedPoint {
+  return {
+    attributes: attributesOf(p.attributes),
+    startTimeUnixNano: p.startTimeUnixNano,
+    timeUnixNano: p.timeUnixNano,
+    value: p.asInt !== undefined ? Number(p.asInt) : p.asDouble,
+    count: p.count !== undefined ? Number(p.count) : undefined,
+    sum: p.sum,
+    min: p.min,
+    max: p.max,
+    bucketCounts: p.bucketCounts?.map(Number),
+    explicitBounds: p.explicitBounds,
+  }
+}
+
+/** Flattens a decoded ExportMetricsServiceRequest into metrics that carry their resource. */
+export function metricsOf(request: Obj): ReceivedMetric[] {
+  const out: ReceivedMetric[] = []
+  for (const rm of request.resourceMetrics ?? []) {
+    const resource = attributesOf(rm.resource?.attributes)
+    for (const sm of rm.scopeMetrics ?? []) {
+      for (const m of sm.metrics ?? []) {
+        const data = m.histogram ?? m.sum ?? m.gauge ?? {}
+        out.push({
+          name: m.name,
+          unit: m.unit,
+          description: m.description,
+          type: m.histogram ? 'histogram' : m.sum ? 'sum' : 'gauge',
+          temporality: data.aggregationTemporality,
+          isMonotonic: data.isMonotonic,
+          points: (data.dataPoints ?? []).map(point),
+          resource,
+          scope: sm.scope ?? {},
+        })
+      }
+    }
+  }
+  return out
+}

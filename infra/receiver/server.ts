@@ -1,0 +1,123 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { gunzipSync } from 'node:zlib'
+import { type ReceivedMetric, type ReceivedSpan, decodeRequest, metricsOf, spansOf } from './decode.ts'
+
+export interface ReceivedRequest {
+  signal: string
+  contentType: string
+  bytes: number
+  headers: IncomingMessage['headers']
+}
+
+export interface ReceiverOptions {
+  host?: string
+  /** 0 picks a free port. */
+  port?: number
+  /** Called with each decoded request, e.g. to print it. */
+  onSpans?: (spans: ReceivedSpan[]) => void
+  onMetrics?: (metrics: ReceivedMetric[]) => void
+  /** Decides the HTTP status of the next answer (default 200), for failure tests. */
+  respond?: (request: ReceivedRequest) => number
+}
+
+/** A real OTLP/HTTP receiver on loopback that keeps what arrives, for tests and `npm run dev`. */
+export interface Receiver {
+  url: string
+  spans: ReceivedSpan[]
+  metrics: ReceivedMetric[]
+  requests: ReceivedRequest[]
+  errors: string[]
+  /** Resolves once `predicate` holds, polling; rejects after `timeoutMs`. */
+  waitFor(predicate: () => boolean, timeoutMs?: number, what?: string): Promise<void>
+  clear(): void
+  close(): Promise<void>
+}
+
+const SIGNALS: Record<string, string> = { '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' }
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+export async function startReceiver(options: ReceiverOptions = {}): Promise<Receiver> {
+  const spans: ReceivedSpan[] = []
+  const metrics: ReceivedMetric[] = []
+  const requests: ReceivedRequest[] = []
+  const errors: string[] = []
+
+  const server: Server = createServer(async (req, res) => {
+    const signal = SIGNALS[(req.url ?? '').split('?')[0]]
+    if (req.method !== 'POST' || !signal) {
+      res.writeHead(404).end()
+      return
+    }
+    try {
+      let body = await readBody(req)
+      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body)
+      const contentType = String(req.headers['content-type'] ?? '')
+      const record: ReceivedRequest = { signal, contentType, bytes: body.length, headers: req.headers }
+      const status = options.respond?.(record) ?? 200
+      if (status !== 200) {
+        res.writeHead(status, { 'content-type': 'application/json' }).end('{}')
+        return
+      }
+      const decoded = decodeRequest(signal, contentType, body)
+      requests.push(record)
+      if (signal === 'traces') {
+        const got = spansOf(decoded)
+        spans.push(...got)
+        options.onSpans?.(got)
+      } else if (signal === 'metrics') {
+        const got = metricsOf(decoded)
+        metrics.push(...got)
+        options.onMetrics?.(got)
+      }
+      const json = contentType.startsWith('application/json')
+      res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' }).end(json ? '{}' : '')
+    } catch (error) {
+      errors.push(String(error))
+      res.writeHead(400, { 'content-type': 'text/plain' }).end(String(error))
+    }
+  })
+  server.keepAliveTimeout = 1000
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())
+  })
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : options.port
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}`
+
+  return {
+    url,
+    spans,
+    metrics,
+    requests,
+    errors,
+    async waitFor(predicate, timeoutMs = 10_000, what = 'condition') {
+      const deadline = Date.now() + timeoutMs
+      while (!predicate()) {
+        if (errors.length) throw new Error(`receiver rejected a request: ${errors[0]}`)
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+        await new Promise((r) => setTimeout(r, 25))
+      }
+    },
+    clear() {
+      spans.length = 0
+      metrics.length = 0
+      requests.length = 0
+      errors.length = 0
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}

@@ -1,0 +1,187 @@
+import type { Attributes } from '@opentelemetry/api'
+import { type SpanLimits, defaultSpanLimits } from './limits.ts'
+import type { TemporalityPreference } from './metrics.ts'
+
+export type OtlpProtocol = 'http/protobuf' | 'http/json'
+
+/** Options given in code. Each overrides the env binding named beside it. */
+export interface OtelOptions {
+  /** `OTEL_SERVICE_NAME`. */
+  serviceName?: string
+  /** `service.version` in `OTEL_RESOURCE_ATTRIBUTES`. */
+  serviceVersion?: string
+  /** `OTEL_EXPORTER_OTLP_ENDPOINT`: the collector's base URL; `/v1/traces` and `/v1/metrics` are appended. */
+  endpoint?: string
+  /** `OTEL_EXPORTER_OTLP_HEADERS`, for example `{ authorization: 'Bearer …' }`. */
+  headers?: Record<string, string>
+  /** `OTEL_EXPORTER_OTLP_PROTOCOL`: `http/protobuf` (default) or `http/json`. */
+  protocol?: OtlpProtocol
+  /** `OTEL_RESOURCE_ATTRIBUTES`. */
+  resourceAttributes?: Attributes
+  /** `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`: `delta` (default), `cumulative` or `lowmemory`. */
+  temporality?: TemporalityPreference
+  /** Create a CLIENT span and inject W3C headers on every global `fetch`. Default true. */
+  instrumentGlobalFetch?: boolean
+}
+
+export interface ResolvedConfig {
+  serviceName: string
+  tracesUrl: string | undefined
+  metricsUrl: string | undefined
+  tracesHeaders: Record<string, string>
+  metricsHeaders: Record<string, string>
+  tracesProtocol: OtlpProtocol
+  metricsProtocol: OtlpProtocol
+  resourceAttributes: Attributes
+  temporality: TemporalityPreference
+  spanLimits: SpanLimits
+}
+
+export interface ConfigResult {
+  config: ResolvedConfig
+  /** One message per bad setting, naming it and the fix. */
+  problems: string[]
+}
+
+type Env = Record<string, unknown> | undefined
+
+const PROTOCOLS: OtlpProtocol[] = ['http/protobuf', 'http/json']
+const TEMPORALITIES: TemporalityPreference[] = ['delta', 'cumulative', 'lowmemory']
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+function read(env: Env, name: string): string | undefined {
+  const value = env?.[name]
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
+}
+
+function decode(value: string): string {
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return value
+  }
+}
+
+/** Parses `key=value,key2=value2` with percent-decoding, reporting bad entries by position. */
+function parsePairs(text: string, name: string, problems: string[], isHeader: boolean): Record<string, string> {
+  const out: Record<string, string> = {}
+  text.split(',').forEach((entry, i) => {
+    if (entry.trim() === '') return
+    const eq = entry.indexOf('=')
+    const key = eq > 0 ? decode(entry.slice(0, eq).trim()) : ''
+    const value = eq > 0 ? decode(entry.slice(eq + 1).trim()) : ''
+    if (!key || (isHeader && !HEADER_NAME.test(key)) || (isHeader && /[\r\n\0]/.test(value))) {
+      problems.push(
+        `${name}: entry ${i + 1} is not a valid key=value pair and was skipped. ` +
+          `Write it as comma-separated key=value pairs with percent-encoded values, e.g. "api-key=abc123,x-team=edge".`,
+      )
+      return
+    }
+    out[key] = value
+  })
+  return out
+}
+
+function resolveUrl(base: string | undefined, exact: string | undefined, path: string, names: [string, string], problems: string[]): string | undefined {
+  const [exactName, baseName] = names
+  const candidate = exact ?? (base ? `${base.replace(/\/+$/, '')}${path}` : undefined)
+  if (!candidate) return undefined
+  const name = exact ? exactName : baseName
+  let url: URL | undefined
+  try {
+    url = new URL(candidate)
+  } catch {
+    url = undefined
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    problems.push(
+      `${name}="${exact ?? base}" is not an http(s) URL, so ${path.slice(4)} are not exported. ` +
+        `Set it to the collector's OTLP/HTTP base URL, e.g. "http://127.0.0.1:4318".`,
+    )
+    return undefined
+  }
+  return url.href
+}
+
+function resolveProtocol(value: string | undefined, name: string, problems: string[]): OtlpProtocol {
+  if (value === undefined) return 'http/protobuf'
+  if ((PROTOCOLS as string[]).includes(value)) return value as OtlpProtocol
+  problems.push(
+    `${name}="${value}" is not supported here; using "http/protobuf". ` +
+      `Set it to "http/protobuf" (default) or "http/json"${value === 'grpc' ? ': edge runtimes cannot open gRPC streams' : ''}.`,
+  )
+  return 'http/protobuf'
+}
+
+function resolveLimit(env: Env, name: string, fallback: number, problems: string[]): number {
+  const value = read(env, name)
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (Number.isInteger(n) && n >= 0) return n
+  problems.push(`${name}="${value}" is not a non-negative integer; using ${fallback}. Set it to a whole number such as 128.`)
+  return fallback
+}
+
+/**
+ * Merges code options over the worker's env bindings (standard OTEL_* names).
+ * Never throws: a bad value is reported in `problems` and replaced by a safe default.
+ */
+export function resolveConfig(env: Env, options: OtelOptions = {}): ConfigResult {
+  const problems: string[] = []
+  const base = options.endpoint ?? read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')
+  const baseName = options.endpoint !== undefined ? 'endpoint option' : 'OTEL_EXPORTER_OTLP_ENDPOINT'
+  const exactTraces = options.endpoint !== undefined ? undefined : read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')
+  const exactMetrics = options.endpoint !== undefined ? undefined : read(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT')
+
+  const headersText = read(env, 'OTEL_EXPORTER_OTLP_HEADERS')
+  const headers = options.headers ?? (headersText ? parsePairs(headersText, 'OTEL_EXPORTER_OTLP_HEADERS', problems, true) : {})
+  const signalHeaders = (name: string) => {
+    const text = options.headers ? undefined : read(env, name)
+    return text ? { ...headers, ...parsePairs(text, name, problems, true) } : headers
+  }
+
+  const resourceText = read(env, 'OTEL_RESOURCE_ATTRIBUTES')
+  const resourceAttributes: Attributes = {
+    ...(resourceText ? parsePairs(resourceText, 'OTEL_RESOURCE_ATTRIBUTES', problems, false) : {}),
+    ...options.resourceAttributes,
+  }
+  if (options.serviceVersion) resourceAttributes['service.version'] = options.serviceVersion
+  const serviceName =
+    options.serviceName ?? read(env, 'OTEL_SERVICE_NAME') ?? (resourceAttributes['service.name'] as string | undefined) ?? 'unknown_service'
+
+  const protocol = options.protocol ?? read(env, 'OTEL_EXPORTER_OTLP_PROTOCOL')
+  const protocolName = options.protocol !== undefined ? 'protocol option' : 'OTEL_EXPORTER_OTLP_PROTOCOL'
+  const tracesProtocolText = options.protocol ? undefined : read(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL')
+  const metricsProtocolText = options.protocol ? undefined : read(env, 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL')
+  const baseProtocol = resolveProtocol(protocol, protocolName, problems)
+
+  const temporalityText = options.temporality ?? read(env, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE')?.toLowerCase()
+  let temporality: TemporalityPreference = 'delta'
+  if (temporalityText !== undefined) {
+    if ((TEMPORALITIES as string[]).includes(temporalityText)) temporality = temporalityText as TemporalityPreference
+    else
+      problems.push(
+        `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE="${temporalityText}" is not known; using "delta". ` +
+          `Set it to "delta" (default), "cumulative" or "lowmemory".`,
+      )
+  }
+
+  const config: ResolvedConfig = {
+    serviceName,
+    tracesUrl: resolveUrl(base, exactTraces, '/v1/traces', ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', baseName], problems),
+    metricsUrl: resolveUrl(base, exactMetrics, '/v1/metrics', ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', baseName], problems),
+    tracesHeaders: signalHeaders('OTEL_EXPORTER_OTLP_TRACES_HEADERS'),
+    metricsHeaders: signalHeaders('OTEL_EXPORTER_OTLP_METRICS_HEADERS'),
+    tracesProtocol: tracesProtocolText ? resolveProtocol(tracesProtocolText, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', problems) : baseProtocol,
+    metricsProtocol: metricsProtocolText ? resolveProtocol(metricsProtocolText, 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', problems) : baseProtocol,
+    resourceAttributes,
+    temporality,
+    spanLimits: {
+      attributeCount: resolveLimit(env, 'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', defaultSpanLimits.attributeCount, problems),
+      attributeValueLength: resolveLimit(env, 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', defaultSpanLimits.attributeValueLength, problems),
+      eventCount: resolveLimit(env, 'OTEL_SPAN_EVENT_COUNT_LIMIT', defaultSpanLimits.eventCount, problems),
+      linkCount: resolveLimit(env, 'OTEL_SPAN_LINK_COUNT_LIMIT', defaultSpanLimits.linkCount, problems),
+    },
+  }
+  return { config, problems }
+}

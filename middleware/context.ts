@@ -1,0 +1,41 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { type Context, type ContextManager, ROOT_CONTEXT } from '@opentelemetry/api'
+
+/**
+ * Keeps the active OpenTelemetry context per request across awaits with `AsyncLocalStorage`,
+ * which workerd (`nodejs_compat` or `nodejs_als`), Deno, Bun and Node all provide.
+ * Two concurrent requests in one isolate each see only their own context.
+ */
+export class AsyncLocalStorageContextManager implements ContextManager {
+  private readonly storage = new AsyncLocalStorage<Context>()
+
+  active(): Context {
+    return this.storage.getStore() ?? ROOT_CONTEXT
+  }
+
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+    context: Context,
+    fn: F,
+    thisArg?: ThisParameterType<F>,
+    ...args: A
+  ): ReturnType<F> {
+    return this.storage.run(context, () => fn.apply(thisArg, args))
+  }
+
+  bind<T>(context: Context, target: T): T {
+    if (typeof target !== 'function') return target
+    const manager = this
+    return function bound(this: unknown, ...args: unknown[]) {
+      return manager.with(context, () => (target as (...a: unknown[]) => unknown).apply(this, args))
+    } as T
+  }
+
+  enable(): this {
+    return this
+  }
+
+  /** Does nothing: workerd throws on `AsyncLocalStorage.disable()`, and a request's context ends with it. */
+  disable(): this {
+    return this
+  }
+}

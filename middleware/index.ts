@@ -1,0 +1,5 @@
+export { otel, type OtelMiddlewareOptions, type OtelVariables } from './otel.ts'
+export { instrumentEnv, instrumentFetch } from './fetch.ts'
+export type { OtelOptions, OtlpProtocol } from './config.ts'
+export type { OtlpPayload, Transport } from './export.ts'
+export type { TemporalityPreference } from './metrics.ts'

@@ -1,0 +1,49 @@
+import type { AttributeValue, Attributes } from '@opentelemetry/api'
+
+/** Caps on what one span may hold, with the names of the spec's env variables. */
+export interface SpanLimits {
+  /** `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, default 128. */
+  attributeCount: number
+  /** `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`, default unlimited. */
+  attributeValueLength: number
+  /** `OTEL_SPAN_EVENT_COUNT_LIMIT`, default 128. */
+  eventCount: number
+  /** `OTEL_SPAN_LINK_COUNT_LIMIT`, default 128. */
+  linkCount: number
+}
+
+export const defaultSpanLimits: SpanLimits = {
+  attributeCount: 128,
+  attributeValueLength: Infinity,
+  eventCount: 128,
+  linkCount: 128,
+}
+
+function truncate(value: AttributeValue, max: number): AttributeValue {
+  if (typeof value === 'string') return value.length > max ? value.slice(0, max) : value
+  if (Array.isArray(value)) {
+    return (value as unknown[]).map((v) => (typeof v === 'string' && v.length > max ? v.slice(0, max) : v)) as AttributeValue
+  }
+  return value
+}
+
+function isValidValue(value: unknown): value is AttributeValue {
+  const t = typeof value
+  if (t === 'string' || t === 'boolean' || (t === 'number' && !Number.isNaN(value))) return true
+  if (!Array.isArray(value)) return false
+  for (const v of value) {
+    if (v !== null && v !== undefined && typeof v !== typeof value[0]) return false
+  }
+  return true
+}
+
+/**
+ * Sets `value` on `target` unless it is invalid or the count limit is reached.
+ * Returns false when the attribute was dropped for the limit.
+ */
+export function setLimitedAttribute(target: Attributes, key: string, value: unknown, limits: SpanLimits, count: number): boolean {
+  if (!key || !isValidValue(value)) return true
+  if (!(key in target) && count >= limits.attributeCount) return false
+  target[key] = limits.attributeValueLength === Infinity ? value : truncate(value, limits.attributeValueLength)
+  return true
+}

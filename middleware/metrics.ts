@@ -1,0 +1,354 @@
+import {
+  type Attributes,
+  type BatchObservableCallback,
+  type Counter,
+  type Gauge,
+  type Histogram,
+  type Meter,
+  type MeterProvider,
+  type MetricOptions,
+  type Observable,
+  type ObservableCallback,
+  type ObservableResult,
+  type UpDownCounter,
+  ValueType,
+} from '@opentelemetry/api'
+import { now } from './clock.ts'
+import type { InstrumentationScope } from './tracer.ts'
+
+/** `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`, with the spec's meaning. */
+export type TemporalityPreference = 'delta' | 'cumulative' | 'lowmemory'
+export type Temporality = 'delta' | 'cumulative'
+
+type InstrumentKind =
+  | 'counter'
+  | 'updowncounter'
+  | 'histogram'
+  | 'gauge'
+  | 'observablecounter'
+  | 'observableupdowncounter'
+  | 'observablegauge'
+
+/** The default explicit bucket boundaries of the OpenTelemetry metrics SDK spec. */
+export const DEFAULT_BOUNDARIES = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000]
+
+/** The attribute set that absorbs series past the cardinality limit, as the spec names it. */
+export const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true })
+
+export interface NumberPoint {
+  attributes: Attributes
+  startTime: number
+  time: number
+  value: number
+}
+
+export interface HistogramPoint {
+  attributes: Attributes
+  startTime: number
+  time: number
+  count: number
+  sum: number
+  min: number
+  max: number
+  bucketCounts: number[]
+}
+
+export interface CollectedMetric {
+  name: string
+  description: string
+  unit: string
+  valueType: ValueType
+  type: 'sum' | 'gauge' | 'histogram'
+  temporality: Temporality
+  monotonic: boolean
+  boundaries: number[]
+  points: Array<NumberPoint | HistogramPoint>
+}
+
+export interface CollectedScope {
+  scope: InstrumentationScope
+  metrics: CollectedMetric[]
+}
+
+export interface MeterSettings {
+  temporality: TemporalityPreference
+  /** Series kept per instrument before new ones go to the overflow series; default 2000. */
+  cardinalityLimit: number
+}
+
+/** The temporality the spec's preference table gives each instrument kind. */
+export function temporalityFor(kind: InstrumentKind, preference: TemporalityPreference): Temporality {
+  if (preference === 'cumulative') return 'cumulative'
+  if (kind === 'counter' || kind === 'histogram') return 'delta'
+  if (kind === 'observablecounter' && preference === 'delta') return 'delta'
+  return 'cumulative'
+}
+
+function attributesKey(attributes: Attributes | undefined): string {
+  if (!attributes) return ''
+  const keys = Object.keys(attributes)
+  if (keys.length === 0) return ''
+  if (keys.length > 1) keys.sort()
+  let key = ''
+  for (const k of keys) key += `${k}\u0000${JSON.stringify(attributes[k])}\u0001`
+  return key
+}
+
+interface Series {
+  attributes: Attributes
+  startTime: number
+  value: number
+  count: number
+  sum: number
+  min: number
+  max: number
+  buckets: number[] | undefined
+  previous: number
+}
+
+class Instrument {
+  readonly series = new Map<string, Series>()
+  readonly callbacks: ObservableCallback[] = []
+  readonly boundaries: number[]
+  lastCollect: number
+
+  constructor(
+    readonly name: string,
+    readonly kind: InstrumentKind,
+    readonly options: MetricOptions,
+    readonly settings: MeterSettings,
+  ) {
+    this.boundaries = kind === 'histogram' ? (options.advice?.explicitBucketBoundaries ?? DEFAULT_BOUNDARIES) : []
+    this.lastCollect = now()
+  }
+
+  get temporality(): Temporality {
+    return temporalityFor(this.kind, this.settings.temporality)
+  }
+
+  seriesFor(attributes: Attributes | undefined): Series {
+    let key = attributesKey(attributes)
+    let series = this.series.get(key)
+    if (series) return series
+    if (this.series.size >= this.settings.cardinalityLimit - 1) {
+      key = '\u0002overflow'
+      series = this.series.get(key)
+      if (series) return series
+      attributes = OVERFLOW_ATTRIBUTES
+    }
+    series = {
+      attributes: attributes ? { ...attributes } : {},
+      startTime: this.temporality === 'delta' ? this.lastCollect : now(),
+      value: 0,
+      count: 0,
+      sum: 0,
+      min: Infinity,
+      max: -Infinity,
+      buckets: this.kind === 'histogram' ? new Array(this.boundaries.length + 1).fill(0) : undefined,
+      previous: 0,
+    }
+    this.series.set(key, series)
+    return series
+  }
+
+  add(value: number, attributes?: Attributes): void {
+    if (!Number.isFinite(value)) return
+    if (value < 0 && this.kind === 'counter') return
+    this.seriesFor(attributes).value += value
+  }
+
+  record(value: number, attributes?: Attributes): void {
+    if (!Number.isFinite(value)) return
+    const series = this.seriesFor(attributes)
+    if (this.kind === 'gauge') {
+      series.value = value
+      series.count = 1
+      return
+    }
+    if (value < 0) return
+    series.count++
+    series.sum += value
+    if (value < series.min) series.min = value
+    if (value > series.max) series.max = value
+    const b = this.boundaries
+    let i = 0
+    while (i < b.length && value > b[i]) i++
+    series.buckets![i]++
+  }
+
+  async observe(): Promise<void> {
+    const seen = new Set<Series>()
+    const result: ObservableResult = {
+      observe: (value: number, attributes?: Attributes) => {
+        if (!Number.isFinite(value)) return
+        const series = this.seriesFor(attributes)
+        series.value = value
+        series.count = 1
+        seen.add(series)
+      },
+    }
+    for (const callback of this.callbacks) {
+      try {
+        await callback(result)
+      } catch {
+        // A failing user callback loses its own observations only.
+      }
+    }
+  }
+
+  collect(time: number): CollectedMetric | undefined {
+    const points: Array<NumberPoint | HistogramPoint> = []
+    const delta = this.temporality === 'delta'
+    const observable = this.kind.startsWith('observable')
+    for (const [key, s] of this.series) {
+      if (this.kind === 'histogram') {
+        if (s.count === 0) continue
+        points.push({
+          attributes: s.attributes,
+          startTime: s.startTime,
+          time,
+          count: s.count,
+          sum: s.sum,
+          min: s.min,
+          max: s.max,
+          bucketCounts: s.buckets!.slice(),
+        })
+      } else if (this.kind === 'gauge' || this.kind === 'observablegauge') {
+        if (s.count === 0) continue
+        points.push({ attributes: s.attributes, startTime: s.startTime, time, value: s.value })
+        s.count = 0
+      } else if (observable) {
+        if (s.count === 0) continue
+        const value = delta ? s.value - s.previous : s.value
+        points.push({ attributes: s.attributes, startTime: delta ? this.lastCollect : s.startTime, time, value })
+        s.previous = s.value
+        s.count = 0
+      } else {
+        points.push({ attributes: s.attributes, startTime: s.startTime, time, value: s.value })
+      }
+      if (delta && !observable) this.series.delete(key)
+    }
+    if (this.kind === 'gauge') this.series.clear()
+    this.lastCollect = time
+    if (points.length === 0) return undefined
+    const type = this.kind === 'histogram' ? 'histogram' : this.kind.endsWith('gauge') ? 'gauge' : 'sum'
+    return {
+      name: this.name,
+      description: this.options.description ?? '',
+      unit: this.options.unit ?? '',
+      valueType: this.options.valueType ?? ValueType.DOUBLE,
+      type,
+      temporality: this.temporality,
+      monotonic: this.kind === 'counter' || this.kind === 'observablecounter',
+      boundaries: this.boundaries,
+      points,
+    }
+  }
+}
+
+class EdgeMeter implements Meter {
+  readonly instruments = new Map<string, Instrument>()
+
+  constructor(
+    readonly scope: InstrumentationScope,
+    private readonly settings: MeterSettings,
+  ) {}
+
+  private instrument(name: string, kind: InstrumentKind, options: MetricOptions = {}): Instrument {
+    const key = name.toLowerCase()
+    let instrument = this.instruments.get(key)
+    if (!instrument) {
+      instrument = new Instrument(name, kind, options, this.settings)
+      this.instruments.set(key, instrument)
+    }
+    return instrument
+  }
+
+  private observable(name: string, kind: InstrumentKind, options?: MetricOptions): Observable {
+    const instrument = this.instrument(name, kind, options)
+    return {
+      addCallback: (cb) => void instrument.callbacks.push(cb),
+      removeCallback: (cb) => {
+        const i = instrument.callbacks.indexOf(cb)
+        if (i !== -1) instrument.callbacks.splice(i, 1)
+      },
+    }
+  }
+
+  createCounter(name: string, options?: MetricOptions): Counter {
+    const i = this.instrument(name, 'counter', options)
+    return { add: (value, attributes) => i.add(value, attributes) }
+  }
+
+  createUpDownCounter(name: string, options?: MetricOptions): UpDownCounter {
+    const i = this.instrument(name, 'updowncounter', options)
+    return { add: (value, attributes) => i.add(value, attributes) }
+  }
+
+  createHistogram(name: string, options?: MetricOptions): Histogram {
+    const i = this.instrument(name, 'histogram', options)
+    return { record: (value, attributes) => i.record(value, attributes) }
+  }
+
+  createGauge(name: string, options?: MetricOptions): Gauge {
+    const i = this.instrument(name, 'gauge', options)
+    return { record: (value, attributes) => i.record(value, attributes) }
+  }
+
+  createObservableGauge(name: string, options?: MetricOptions): Observable {
+    return this.observable(name, 'observablegauge', options)
+  }
+
+  createObservableCounter(name: string, options?: MetricOptions): Observable {
+    return this.observable(name, 'observablecounter', options)
+  }
+
+  createObservableUpDownCounter(name: string, options?: MetricOptions): Observable {
+    return this.observable(name, 'observableupdowncounter', options)
+  }
+
+  addBatchObservableCallback(callback: BatchObservableCallback, observables: Observable[]): void {
+    for (const observable of observables) {
+      observable.addCallback((result) => callback({ observe: (o, value, attributes) => o === observable && result.observe(value, attributes) }))
+    }
+  }
+
+  removeBatchObservableCallback(): void {}
+}
+
+/**
+ * Aggregates measurements in memory until `collect()`, which the request-end flush calls.
+ * Delta series are handed out exactly once: each measurement lands in one collection.
+ */
+export class EdgeMeterProvider implements MeterProvider {
+  private readonly meters = new Map<string, EdgeMeter>()
+
+  constructor(readonly settings: MeterSettings = { temporality: 'delta', cardinalityLimit: 2000 }) {}
+
+  getMeter(name: string, version?: string): Meter {
+    const key = `${name}@${version ?? ''}`
+    let meter = this.meters.get(key)
+    if (!meter) {
+      meter = new EdgeMeter({ name, version }, this.settings)
+      this.meters.set(key, meter)
+    }
+    return meter
+  }
+
+  async collect(): Promise<CollectedScope[]> {
+    const out: CollectedScope[] = []
+    for (const meter of this.meters.values()) {
+      for (const instrument of meter.instruments.values()) {
+        if (instrument.callbacks.length) await instrument.observe()
+      }
+      const time = now()
+      const metrics: CollectedMetric[] = []
+      for (const instrument of meter.instruments.values()) {
+        const metric = instrument.collect(time)
+        if (metric) metrics.push(metric)
+      }
+      if (metrics.length) out.push({ scope: meter.scope, metrics })
+    }
+    return out
+  }
+}

@@ -1,0 +1,146 @@
+import { type Attributes, type Span, SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api'
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_PATH,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_ORIGINAL,
+} from '@opentelemetry/semantic-conventions'
+import type { Context, MiddlewareHandler } from 'hono'
+import { matchedRoutes } from 'hono/route'
+import { now } from './clock.ts'
+import type { OtelOptions } from './config.ts'
+import type { Transport } from './export.ts'
+import { instrumentEnv, instrumentGlobalFetch, methodAttributes } from './fetch.ts'
+import { headersGetter } from './propagation.ts'
+import { telemetry } from './telemetry.ts'
+
+/** Options of the `otel()` middleware. */
+export interface OtelMiddlewareOptions extends OtelOptions {
+  /** Replaces the OTLP/HTTP transport, e.g. to send elsewhere. */
+  transport?: Transport
+}
+
+/** Hono variables set by the middleware: `c.get('span')` is the request's SERVER span. */
+export type OtelVariables = { span: Span }
+
+const defaults: OtelMiddlewareOptions = { instrumentGlobalFetch: true }
+
+function routeOf(c: Context, self: unknown): string | undefined {
+  const route = matchedRoutes(c)[c.req.routeIndex]
+  if (!route || route.handler === self) return undefined
+  // A middleware that fell through to Hono's not-found handler did not route the request.
+  if (route.handler.length >= 2 && c.res.status === 404) return undefined
+  return route.path
+}
+
+function errorTypeOf(error: Error): string {
+  return error.name || error.constructor.name || '_OTHER'
+}
+
+/** Runs `flush` after the response: inside `waitUntil` when there is an execution context. */
+function flushAfterResponse(c: Context): void {
+  const flushing = telemetry.flush()
+  try {
+    c.executionCtx.waitUntil(flushing)
+  } catch {
+    // No ExecutionContext (plain app.fetch in a test): the flush still runs.
+  }
+}
+
+/**
+ * Traces each request with a SERVER span (HTTP semantic conventions), continues the caller's
+ * W3C trace context, records `http.server.request.duration`, traces outbound `fetch` and
+ * service-binding calls, and exports over OTLP/HTTP in `executionCtx.waitUntil` after the response.
+ *
+ * Configuration comes from the worker's env (`OTEL_SERVICE_NAME`, `OTEL_EXPORTER_OTLP_ENDPOINT`, …);
+ * options given here override it. A telemetry failure never changes the response.
+ *
+ * @example
+ * import { Hono } from 'hono'
+ * import { otel } from 'edge-otel'
+ *
+ * const app = new Hono()
+ * app.use(otel({ serviceName: 'orders' }))
+ * app.get('/orders/:id', (c) => c.json({ id: c.req.param('id') }))
+ * export default app
+ */
+export const otel = (config?: OtelMiddlewareOptions): MiddlewareHandler => {
+  const options = { ...defaults, ...config }
+  if (options.instrumentGlobalFetch) instrumentGlobalFetch()
+
+  return async function otelMiddleware(c, next) {
+    let span: Span
+    let requestContext
+    let start: number
+    let method: string
+    let metricAttributes: Attributes
+    try {
+      telemetry.configure(c.env as Record<string, unknown>, options, options.transport)
+      if (c.env && typeof c.env === 'object') c.env = instrumentEnv(c.env)
+      const request = c.req.raw
+      const url = new URL(request.url)
+      const attributes: Attributes = {}
+      method = methodAttributes(request.method, attributes)
+      attributes[ATTR_URL_PATH] = url.pathname
+      attributes[ATTR_URL_SCHEME] = url.protocol.slice(0, -1)
+      attributes[ATTR_SERVER_ADDRESS] = url.hostname
+      if (url.port) attributes[ATTR_SERVER_PORT] = Number(url.port)
+      const userAgent = request.headers.get('user-agent')
+      if (userAgent) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent
+      metricAttributes = {
+        [ATTR_HTTP_REQUEST_METHOD]: attributes[ATTR_HTTP_REQUEST_METHOD],
+        [ATTR_URL_SCHEME]: attributes[ATTR_URL_SCHEME],
+      }
+      const parent = propagation.extract(context.active(), request.headers, headersGetter)
+      span = telemetry.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER, attributes }, parent)
+      requestContext = trace.setSpan(parent, span)
+      c.set('span' as never, span as never)
+      start = now()
+      telemetry.activeRequests.add(1, metricAttributes)
+    } catch (error) {
+      telemetry.warnOnce(`could not start the request span (${String(error)}); the request is served untraced.`, 'start')
+      return next()
+    }
+
+    let thrown: Error | undefined
+    try {
+      await context.with(requestContext, next)
+    } catch (error) {
+      thrown = error instanceof Error ? error : new Error(String(error))
+      throw error
+    } finally {
+      try {
+        telemetry.activeRequests.add(-1, metricAttributes)
+        const error = thrown ?? c.error
+        const status = thrown ? 500 : c.res.status
+        const route = routeOf(c, otelMiddleware)
+        if (route) {
+          span.setAttribute(ATTR_HTTP_ROUTE, route)
+          span.updateName(`${method === '_OTHER' ? 'HTTP' : method} ${route}`)
+          metricAttributes[ATTR_HTTP_ROUTE] = route
+        }
+        span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
+        metricAttributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status
+        if (error) {
+          span.recordException(error)
+          span.setAttribute(ATTR_ERROR_TYPE, errorTypeOf(error))
+          metricAttributes[ATTR_ERROR_TYPE] = errorTypeOf(error)
+        } else if (status >= 500) {
+          span.setAttribute(ATTR_ERROR_TYPE, String(status))
+          metricAttributes[ATTR_ERROR_TYPE] = String(status)
+        }
+        if (error || status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: error?.message })
+        span.end()
+        telemetry.serverDuration.record((now() - start) / 1000, metricAttributes)
+        flushAfterResponse(c)
+      } catch (error) {
+        telemetry.warnOnce(`could not end the request span (${String(error)}).`, 'end')
+      }
+    }
+  }
+}

@@ -1,0 +1,146 @@
+import type { Attributes, AttributeValue } from '@opentelemetry/api'
+import type { CollectedScope, HistogramPoint, NumberPoint } from './metrics.ts'
+import { spanFlags } from './otlp-proto.ts'
+import { nanosOf } from './proto-writer.ts'
+import type { FinishedSpan, InstrumentationScope } from './tracer.ts'
+
+// OTLP/JSON: lowerCamelCase field names, hex trace and span ids, enums as numbers,
+// 64-bit integers as decimal strings.
+
+type JsonAnyValue = Record<string, unknown>
+
+function anyValue(value: AttributeValue | null | undefined): JsonAnyValue {
+  switch (typeof value) {
+    case 'string':
+      return { stringValue: value }
+    case 'boolean':
+      return { boolValue: value }
+    case 'number':
+      return Number.isInteger(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER
+        ? { intValue: String(value) }
+        : { doubleValue: value }
+    default:
+      return Array.isArray(value) ? { arrayValue: { values: value.map((v) => anyValue(v)) } } : {}
+  }
+}
+
+function keyValues(attributes: Attributes): Array<{ key: string; value: JsonAnyValue }> {
+  const out = []
+  for (const key in attributes) {
+    const value = attributes[key]
+    if (value !== undefined) out.push({ key, value: anyValue(value) })
+  }
+  return out
+}
+
+const nanos = (ms: number): string => nanosOf(ms).toString()
+
+function scopeJson(s: InstrumentationScope) {
+  return s.version ? { name: s.name, version: s.version } : { name: s.name }
+}
+
+function spanJson(span: FinishedSpan) {
+  return {
+    traceId: span.context.traceId,
+    spanId: span.context.spanId,
+    traceState: span.context.traceState?.serialize() || undefined,
+    parentSpanId: span.parentSpanId,
+    flags: spanFlags(span),
+    name: span.name,
+    kind: span.kind + 1,
+    startTimeUnixNano: nanos(span.startTime),
+    endTimeUnixNano: nanos(span.endTime),
+    attributes: keyValues(span.attributes),
+    droppedAttributesCount: span.droppedAttributes || undefined,
+    events: span.events.map((e) => ({
+      timeUnixNano: nanos(e.time),
+      name: e.name,
+      attributes: keyValues(e.attributes),
+      droppedAttributesCount: e.droppedAttributes || undefined,
+    })),
+    droppedEventsCount: span.droppedEvents || undefined,
+    links: span.links.map((l) => ({
+      traceId: l.context.traceId,
+      spanId: l.context.spanId,
+      traceState: l.context.traceState?.serialize() || undefined,
+      attributes: keyValues(l.attributes),
+      flags: (l.context.traceFlags & 0xff) | 0x100 | (l.context.isRemote ? 0x200 : 0),
+    })),
+    droppedLinksCount: span.droppedLinks || undefined,
+    status: span.status.code ? { code: span.status.code, message: span.status.message || undefined } : undefined,
+  }
+}
+
+/** Encodes an `ExportTraceServiceRequest` as OTLP/JSON. */
+export function encodeTracesJson(resource: Attributes, spans: FinishedSpan[]): string {
+  const scopes = new Map<InstrumentationScope, FinishedSpan[]>()
+  for (const span of spans) {
+    const group = scopes.get(span.scope)
+    if (group) group.push(span)
+    else scopes.set(span.scope, [span])
+  }
+  return JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: keyValues(resource) },
+        scopeSpans: [...scopes].map(([s, group]) => ({ scope: scopeJson(s), spans: group.map(spanJson) })),
+      },
+    ],
+  })
+}
+
+const TEMPORALITY = { delta: 1, cumulative: 2 } as const
+
+function numberPoint(p: NumberPoint, isInt: boolean) {
+  return {
+    attributes: keyValues(p.attributes),
+    startTimeUnixNano: nanos(p.startTime),
+    timeUnixNano: nanos(p.time),
+    ...(isInt ? { asInt: String(Math.round(p.value)) } : { asDouble: p.value }),
+  }
+}
+
+function histogramPoint(p: HistogramPoint, boundaries: number[]) {
+  return {
+    attributes: keyValues(p.attributes),
+    startTimeUnixNano: nanos(p.startTime),
+    timeUnixNano: nanos(p.time),
+    count: String(p.count),
+    sum: p.sum,
+    bucketCounts: p.bucketCounts.map(String),
+    explicitBounds: boundaries,
+    min: p.min,
+    max: p.max,
+  }
+}
+
+/** Encodes an `ExportMetricsServiceRequest` as OTLP/JSON. */
+export function encodeMetricsJson(resource: Attributes, scopes: CollectedScope[]): string {
+  return JSON.stringify({
+    resourceMetrics: [
+      {
+        resource: { attributes: keyValues(resource) },
+        scopeMetrics: scopes.map((group) => ({
+          scope: scopeJson(group.scope),
+          metrics: group.metrics.map((m) => {
+            const isInt = m.valueType === 0
+            const base = { name: m.name, description: m.description || undefined, unit: m.unit || undefined }
+            if (m.type === 'histogram') {
+              return {
+                ...base,
+                histogram: {
+                  dataPoints: m.points.map((p) => histogramPoint(p as HistogramPoint, m.boundaries)),
+                  aggregationTemporality: TEMPORALITY[m.temporality],
+                },
+              }
+            }
+            const dataPoints = m.points.map((p) => numberPoint(p as NumberPoint, isInt))
+            return m.type === 'sum'
+              ? { ...base, sum: { dataPoints, aggregationTemporality: TEMPORALITY[m.temporality], isMonotonic: m.monotonic } }
+              : { ...base, gauge: { dataPoints } }
+          }),
+        })),
+      },
+    ],
+  })
+}

@@ -1,0 +1,170 @@
+import type { Attributes, AttributeValue } from '@opentelemetry/api'
+import type { CollectedScope, HistogramPoint, NumberPoint } from './metrics.ts'
+import { ProtoWriter } from './proto-writer.ts'
+import type { FinishedSpan, InstrumentationScope } from './tracer.ts'
+
+// Field numbers from opentelemetry-proto (common/v1, resource/v1, trace/v1, metrics/v1).
+
+function anyValue(w: ProtoWriter, field: number, value: AttributeValue | null | undefined): void {
+  w.fork(field)
+  switch (typeof value) {
+    case 'string':
+      w.string(1, value)
+      break
+    case 'boolean':
+      w.bool(2, value)
+      break
+    case 'number':
+      if (Number.isInteger(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER) w.int64(3, value)
+      else w.double(4, value)
+      break
+    case 'object':
+      if (Array.isArray(value)) {
+        w.fork(5)
+        for (const v of value) anyValue(w, 1, v)
+        w.close()
+      }
+      break
+  }
+  w.close()
+}
+
+function keyValues(w: ProtoWriter, field: number, attributes: Attributes): void {
+  for (const key in attributes) {
+    const value = attributes[key]
+    if (value === undefined) continue
+    w.fork(field).string(1, key)
+    anyValue(w, 2, value)
+    w.close()
+  }
+}
+
+function scope(w: ProtoWriter, s: InstrumentationScope): void {
+  w.fork(1).string(1, s.name)
+  if (s.version) w.string(2, s.version)
+  w.close()
+}
+
+function groupByScope(spans: FinishedSpan[]): Map<InstrumentationScope, FinishedSpan[]> {
+  const groups = new Map<InstrumentationScope, FinishedSpan[]>()
+  for (const span of spans) {
+    const group = groups.get(span.scope)
+    if (group) group.push(span)
+    else groups.set(span.scope, [span])
+  }
+  return groups
+}
+
+/** Span flags: W3C trace flags in bits 0-7, then HAS_IS_REMOTE and IS_REMOTE for the parent. */
+export function spanFlags(span: FinishedSpan): number {
+  return (span.context.traceFlags & 0xff) | 0x100 | (span.parentIsRemote ? 0x200 : 0)
+}
+
+/** Encodes an `ExportTraceServiceRequest` in one pass over the spans. */
+export function encodeTracesProto(resource: Attributes, spans: FinishedSpan[]): Uint8Array {
+  const w = new ProtoWriter()
+  w.fork(1) // ResourceSpans
+  w.fork(1)
+  keyValues(w, 1, resource)
+  w.close()
+  for (const [s, group] of groupByScope(spans)) {
+    w.fork(2) // ScopeSpans
+    scope(w, s)
+    for (const span of group) {
+      w.fork(2)
+      w.hexBytes(1, span.context.traceId).hexBytes(2, span.context.spanId)
+      const state = span.context.traceState?.serialize()
+      if (state) w.string(3, state)
+      if (span.parentSpanId) w.hexBytes(4, span.parentSpanId)
+      w.string(5, span.name).varint(6, span.kind + 1)
+      w.timeNanos(7, span.startTime).timeNanos(8, span.endTime)
+      keyValues(w, 9, span.attributes)
+      if (span.droppedAttributes) w.varint(10, span.droppedAttributes)
+      for (const event of span.events) {
+        w.fork(11).timeNanos(1, event.time).string(2, event.name)
+        keyValues(w, 3, event.attributes)
+        if (event.droppedAttributes) w.varint(4, event.droppedAttributes)
+        w.close()
+      }
+      if (span.droppedEvents) w.varint(12, span.droppedEvents)
+      for (const link of span.links) {
+        w.fork(13).hexBytes(1, link.context.traceId).hexBytes(2, link.context.spanId)
+        const linkState = link.context.traceState?.serialize()
+        if (linkState) w.string(3, linkState)
+        keyValues(w, 4, link.attributes)
+        w.fixed32(6, (link.context.traceFlags & 0xff) | 0x100 | (link.context.isRemote ? 0x200 : 0))
+        w.close()
+      }
+      if (span.droppedLinks) w.varint(14, span.droppedLinks)
+      if (span.status.code !== 0) {
+        w.fork(15)
+        if (span.status.message) w.string(2, span.status.message)
+        w.varint(3, span.status.code)
+        w.close()
+      }
+      w.fixed32(16, spanFlags(span))
+      w.close()
+    }
+    w.close()
+  }
+  w.close()
+  return w.finish()
+}
+
+const TEMPORALITY = { delta: 1, cumulative: 2 } as const
+
+function numberPoint(w: ProtoWriter, p: NumberPoint, isInt: boolean): void {
+  w.fork(1)
+  keyValues(w, 7, p.attributes)
+  w.timeNanos(2, p.startTime).timeNanos(3, p.time)
+  if (isInt) w.sfixed64(6, Math.round(p.value))
+  else w.double(4, p.value)
+  w.close()
+}
+
+function histogramPoint(w: ProtoWriter, p: HistogramPoint, boundaries: number[]): void {
+  w.fork(1)
+  keyValues(w, 9, p.attributes)
+  w.timeNanos(2, p.startTime).timeNanos(3, p.time)
+  w.fixed64(4, p.count).double(5, p.sum)
+  w.packedFixed64(6, p.bucketCounts)
+  if (boundaries.length) w.packedDouble(7, boundaries)
+  w.double(11, p.min).double(12, p.max)
+  w.close()
+}
+
+/** Encodes an `ExportMetricsServiceRequest`. */
+export function encodeMetricsProto(resource: Attributes, scopes: CollectedScope[]): Uint8Array {
+  const w = new ProtoWriter()
+  w.fork(1) // ResourceMetrics
+  w.fork(1)
+  keyValues(w, 1, resource)
+  w.close()
+  for (const group of scopes) {
+    w.fork(2) // ScopeMetrics
+    scope(w, group.scope)
+    for (const m of group.metrics) {
+      w.fork(2).string(1, m.name)
+      if (m.description) w.string(2, m.description)
+      if (m.unit) w.string(3, m.unit)
+      const isInt = m.valueType === 0
+      if (m.type === 'histogram') {
+        w.fork(9)
+        for (const p of m.points) histogramPoint(w, p as HistogramPoint, m.boundaries)
+        w.varint(2, TEMPORALITY[m.temporality]).close()
+      } else if (m.type === 'sum') {
+        w.fork(7)
+        for (const p of m.points) numberPoint(w, p as NumberPoint, isInt)
+        w.varint(2, TEMPORALITY[m.temporality]).bool(3, m.monotonic).close()
+      } else {
+        w.fork(5)
+        for (const p of m.points) numberPoint(w, p as NumberPoint, isInt)
+        w.close()
+      }
+      w.close()
+    }
+    w.close()
+  }
+  w.close()
+  return w.finish()
+}

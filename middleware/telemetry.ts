@@ -1,0 +1,174 @@
+import {
+  type Attributes,
+  type Histogram,
+  type Tracer,
+  type UpDownCounter,
+  context,
+  metrics,
+  propagation,
+  trace,
+} from '@opentelemetry/api'
+import {
+  ATTR_SERVICE_INSTANCE_ID,
+  ATTR_SERVICE_NAME,
+  ATTR_TELEMETRY_SDK_LANGUAGE,
+  ATTR_TELEMETRY_SDK_NAME,
+  ATTR_TELEMETRY_SDK_VERSION,
+  METRIC_HTTP_CLIENT_REQUEST_DURATION,
+  METRIC_HTTP_SERVER_REQUEST_DURATION,
+} from '@opentelemetry/semantic-conventions'
+import {
+  ATTR_CLOUD_PLATFORM,
+  ATTR_CLOUD_PROVIDER,
+  ATTR_FAAS_INSTANCE,
+  ATTR_FAAS_NAME,
+  METRIC_HTTP_SERVER_ACTIVE_REQUESTS,
+} from '@opentelemetry/semantic-conventions/incubating'
+import { type OtelOptions, type ResolvedConfig, resolveConfig } from './config.ts'
+import { AsyncLocalStorageContextManager } from './context.ts'
+import { type OtlpPayload, type Transport, OtlpHttpTransport, encodeMetrics, encodeTraces } from './export.ts'
+import { EdgeMeterProvider } from './metrics.ts'
+import { W3CPropagator } from './propagation.ts'
+import { EdgeTracerProvider, type FinishedSpan } from './tracer.ts'
+import { LIBRARY_NAME, LIBRARY_VERSION } from './version.ts'
+
+/** The semconv advisory boundaries for HTTP request durations, in seconds. */
+export const HTTP_DURATION_BOUNDARIES = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
+
+/** Spans held between flushes before new ones are dropped (the spec's `OTEL_BSP_MAX_QUEUE_SIZE` default). */
+const MAX_BUFFERED_SPANS = 2048
+
+// Captured before any instrumentation patches the global, so exports are never traced.
+const exportFetch: typeof fetch = globalThis.fetch.bind(globalThis)
+
+/**
+ * Everything one isolate holds for telemetry: the providers registered with `@opentelemetry/api`,
+ * the ended spans waiting for the next flush, and the exporter. Configured on the first request,
+ * when the worker's env bindings are known.
+ */
+export class Telemetry {
+  readonly tracerProvider = new EdgeTracerProvider((span) => this.onSpanEnd(span))
+  readonly meterProvider = new EdgeMeterProvider()
+  readonly tracer: Tracer = this.tracerProvider.getTracer(LIBRARY_NAME, LIBRARY_VERSION)
+  /** Unique per isolate; made on the first request, since workerd allows no randomness at startup. */
+  instanceId = ''
+  private readonly meter = this.meterProvider.getMeter(LIBRARY_NAME, LIBRARY_VERSION)
+  readonly serverDuration: Histogram = this.meter.createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, {
+    description: 'Duration of HTTP server requests.',
+    unit: 's',
+    advice: { explicitBucketBoundaries: HTTP_DURATION_BOUNDARIES },
+  })
+  readonly clientDuration: Histogram = this.meter.createHistogram(METRIC_HTTP_CLIENT_REQUEST_DURATION, {
+    description: 'Duration of HTTP client requests.',
+    unit: 's',
+    advice: { explicitBucketBoundaries: HTTP_DURATION_BOUNDARIES },
+  })
+  readonly activeRequests: UpDownCounter = this.meter.createUpDownCounter(METRIC_HTTP_SERVER_ACTIVE_REQUESTS, {
+    description: 'Number of active HTTP server requests.',
+    unit: '{request}',
+  })
+
+  config: ResolvedConfig | undefined
+  resource: Attributes = {}
+  transport: Transport | undefined
+  private spans: FinishedSpan[] = []
+  private droppedSpans = 0
+  private readonly reported = new Set<string>()
+
+  /** Registers the providers, context manager and propagator with `@opentelemetry/api`. */
+  register(): void {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager())
+    propagation.setGlobalPropagator(new W3CPropagator())
+    trace.setGlobalTracerProvider(this.tracerProvider)
+    metrics.setGlobalMeterProvider(this.meterProvider)
+  }
+
+  /** Applies env and options once per isolate. Bad values are reported once and replaced by defaults. */
+  configure(env: Record<string, unknown> | undefined, options: OtelOptions, transport?: Transport): void {
+    if (this.config) return
+    const { config, problems } = resolveConfig(env, options)
+    for (const problem of problems) this.warnOnce(problem)
+    this.config = config
+    this.instanceId ||= crypto.randomUUID()
+    this.tracerProvider.limits = config.spanLimits
+    this.meterProvider.settings.temporality = config.temporality
+    this.resource = {
+      [ATTR_SERVICE_NAME]: config.serviceName,
+      [ATTR_TELEMETRY_SDK_NAME]: LIBRARY_NAME,
+      [ATTR_TELEMETRY_SDK_LANGUAGE]: 'webjs',
+      [ATTR_TELEMETRY_SDK_VERSION]: LIBRARY_VERSION,
+      [ATTR_CLOUD_PROVIDER]: 'cloudflare',
+      [ATTR_CLOUD_PLATFORM]: 'cloudflare.workers',
+      [ATTR_FAAS_NAME]: config.serviceName,
+      [ATTR_FAAS_INSTANCE]: this.instanceId,
+      ...config.resourceAttributes,
+      [ATTR_SERVICE_INSTANCE_ID]: this.instanceId,
+    }
+    this.resource[ATTR_SERVICE_NAME] = config.serviceName
+    if (transport) {
+      this.transport = transport
+    } else if (config.tracesUrl || config.metricsUrl) {
+      this.transport = new OtlpHttpTransport(
+        {
+          traces: config.tracesUrl ? { url: config.tracesUrl, headers: config.tracesHeaders } : undefined,
+          metrics: config.metricsUrl ? { url: config.metricsUrl, headers: config.metricsHeaders } : undefined,
+        },
+        exportFetch,
+      )
+    }
+  }
+
+  private onSpanEnd(span: FinishedSpan): void {
+    if (this.spans.length >= MAX_BUFFERED_SPANS) this.droppedSpans++
+    else this.spans.push(span)
+  }
+
+  /**
+   * Exports every span ended and every measurement made since the last flush, once.
+   * Never rejects: failures are reported once per isolate and cause.
+   */
+  async flush(): Promise<void> {
+    const spans = this.spans
+    this.spans = []
+    try {
+      const collected = await this.meterProvider.collect()
+      const config = this.config
+      if (!this.transport || !config) return
+      const payloads: OtlpPayload[] = []
+      if (spans.length && config.tracesUrl) payloads.push(encodeTraces(config.tracesProtocol, this.resource, spans))
+      if (collected.length && config.metricsUrl) payloads.push(encodeMetrics(config.metricsProtocol, this.resource, collected))
+      const results = await Promise.allSettled(payloads.map((p) => this.transport!.send(p)))
+      results.forEach((result, i) => {
+        if (result.status === 'rejected') {
+          const p = payloads[i]
+          const reason = result.reason instanceof Error ? result.reason.message : String(result.reason)
+          this.warnOnce(`export of ${p.signal} failed (${reason}); ${p.items} items were dropped. Check that the collector is reachable.`, `${p.signal}:${reason}`)
+        }
+      })
+      if (this.droppedSpans) {
+        this.warnOnce(`more than ${MAX_BUFFERED_SPANS} spans ended between two flushes; the extra spans were dropped.`, 'buffer')
+        this.droppedSpans = 0
+      }
+    } catch (error) {
+      this.warnOnce(`telemetry flush failed: ${error instanceof Error ? error.message : String(error)}`, 'flush')
+    }
+  }
+
+  warnOnce(message: string, key = message): void {
+    if (this.reported.has(key)) return
+    this.reported.add(key)
+    console.warn(`[${LIBRARY_NAME}] ${message}`)
+  }
+
+  /** Forgets configuration and buffered data; for tests that reconfigure one isolate. */
+  reset(): void {
+    this.config = undefined
+    this.transport = undefined
+    this.spans = []
+    this.reported.clear()
+  }
+}
+
+/** The isolate's one telemetry runtime, registered with `@opentelemetry/api` on import. */
+export const telemetry = new Telemetry()
+telemetry.register()

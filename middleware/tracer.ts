@@ -1,0 +1,242 @@
+import {
+  type Attributes,
+  type AttributeValue,
+  type Context,
+  type Exception,
+  type Link,
+  type Span,
+  type SpanContext,
+  type SpanOptions,
+  type SpanStatus,
+  type TimeInput,
+  type Tracer,
+  type TracerProvider,
+  context as contextApi,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api'
+import { ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE } from '@opentelemetry/semantic-conventions'
+import { now, toMillis } from './clock.ts'
+import { newSpanId, newTraceId } from './ids.ts'
+import { type SpanLimits, defaultSpanLimits, setLimitedAttribute } from './limits.ts'
+
+/** The W3C Level 2 "random trace-id" flag: our trace ids are random, so new traces carry it. */
+export const TRACE_FLAG_RANDOM = 0x02
+
+export interface InstrumentationScope {
+  name: string
+  version?: string
+}
+
+export interface SpanEvent {
+  name: string
+  time: number
+  attributes: Attributes
+  droppedAttributes: number
+}
+
+export interface SpanLink {
+  context: SpanContext
+  attributes: Attributes
+}
+
+/** Everything an exporter needs of an ended span. Times are ms since the epoch. */
+export interface FinishedSpan {
+  readonly name: string
+  readonly kind: SpanKind
+  readonly context: SpanContext
+  readonly parentSpanId: string | undefined
+  /** Whether the parent came from another process (a propagated header). */
+  readonly parentIsRemote: boolean
+  readonly scope: InstrumentationScope
+  readonly startTime: number
+  readonly endTime: number
+  readonly attributes: Attributes
+  readonly droppedAttributes: number
+  readonly events: SpanEvent[]
+  readonly droppedEvents: number
+  readonly links: SpanLink[]
+  readonly droppedLinks: number
+  readonly status: SpanStatus
+}
+
+/** Receives each span once, when it ends. */
+export type SpanSink = (span: FinishedSpan) => void
+
+class RecordingSpan implements Span, FinishedSpan {
+  readonly attributes: Attributes = {}
+  readonly events: SpanEvent[] = []
+  readonly links: SpanLink[] = []
+  droppedAttributes = 0
+  droppedEvents = 0
+  droppedLinks = 0
+  status: SpanStatus = { code: SpanStatusCode.UNSET }
+  endTime = 0
+  private attributeCount = 0
+  private ended = false
+
+  constructor(
+    public name: string,
+    readonly kind: SpanKind,
+    readonly context: SpanContext,
+    readonly parentSpanId: string | undefined,
+    readonly parentIsRemote: boolean,
+    readonly scope: InstrumentationScope,
+    readonly startTime: number,
+    private readonly limits: SpanLimits,
+    private readonly sink: SpanSink,
+  ) {}
+
+  spanContext(): SpanContext {
+    return this.context
+  }
+
+  setAttribute(key: string, value: AttributeValue | undefined): this {
+    if (this.ended) return this
+    const had = key in this.attributes
+    if (setLimitedAttribute(this.attributes, key, value, this.limits, this.attributeCount)) {
+      if (!had && key in this.attributes) this.attributeCount++
+    } else {
+      this.droppedAttributes++
+    }
+    return this
+  }
+
+  setAttributes(attributes: Attributes): this {
+    for (const key in attributes) this.setAttribute(key, attributes[key])
+    return this
+  }
+
+  addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
+    if (this.ended) return this
+    if (this.events.length >= this.limits.eventCount) {
+      this.droppedEvents++
+      return this
+    }
+    let attributes: Attributes = {}
+    if (typeof attributesOrTime === 'number' || attributesOrTime instanceof Date || Array.isArray(attributesOrTime)) {
+      time = attributesOrTime
+    } else if (attributesOrTime) {
+      attributes = attributesOrTime
+    }
+    const kept: Attributes = {}
+    let count = 0
+    let dropped = 0
+    for (const key in attributes) {
+      if (setLimitedAttribute(kept, key, attributes[key], this.limits, count)) count = Object.keys(kept).length
+      else dropped++
+    }
+    this.events.push({ name, time: toMillis(time), attributes: kept, droppedAttributes: dropped })
+    return this
+  }
+
+  addLink(link: Link): this {
+    if (this.ended) return this
+    if (this.links.length >= this.limits.linkCount) this.droppedLinks++
+    else this.links.push({ context: link.context, attributes: link.attributes ?? {} })
+    return this
+  }
+
+  addLinks(links: Link[]): this {
+    for (const link of links) this.addLink(link)
+    return this
+  }
+
+  setStatus(status: SpanStatus): this {
+    if (this.ended || this.status.code === SpanStatusCode.OK) return this
+    if (status.code === SpanStatusCode.UNSET) return this
+    this.status = status.code === SpanStatusCode.ERROR ? { code: status.code, message: status.message } : { code: status.code }
+    return this
+  }
+
+  updateName(name: string): this {
+    if (!this.ended) this.name = name
+    return this
+  }
+
+  end(endTime?: TimeInput): void {
+    if (this.ended) return
+    this.ended = true
+    this.endTime = Math.max(toMillis(endTime), this.startTime)
+    this.sink(this)
+  }
+
+  isRecording(): boolean {
+    return !this.ended
+  }
+
+  recordException(exception: Exception, time?: TimeInput): void {
+    const attributes: Attributes = {}
+    if (typeof exception === 'string') {
+      attributes[ATTR_EXCEPTION_MESSAGE] = exception
+    } else if (exception) {
+      const name = exception.name || (exception as { constructor?: { name?: string } }).constructor?.name
+      if (exception.code !== undefined) attributes[ATTR_EXCEPTION_TYPE] = String(exception.code)
+      else if (name) attributes[ATTR_EXCEPTION_TYPE] = name
+      if (exception.message) attributes[ATTR_EXCEPTION_MESSAGE] = exception.message
+      if (exception.stack) attributes[ATTR_EXCEPTION_STACKTRACE] = exception.stack
+    }
+    this.addEvent('exception', attributes, time)
+  }
+}
+
+class EdgeTracer implements Tracer {
+  constructor(
+    private readonly scope: InstrumentationScope,
+    private readonly provider: EdgeTracerProvider,
+  ) {}
+
+  startSpan(name: string, options: SpanOptions = {}, ctx: Context = contextApi.active()): Span {
+    const parent = options.root ? undefined : trace.getSpanContext(ctx)
+    const hasParent = parent !== undefined && trace.isSpanContextValid(parent)
+    const spanId = newSpanId()
+    if (hasParent && !(parent.traceFlags & TraceFlags.SAMPLED)) {
+      return trace.wrapSpanContext({ ...parent, spanId, isRemote: false })
+    }
+    const spanContext: SpanContext = hasParent
+      ? { traceId: parent.traceId, spanId, traceFlags: parent.traceFlags, traceState: parent.traceState }
+      : { traceId: newTraceId(), spanId, traceFlags: TraceFlags.SAMPLED | TRACE_FLAG_RANDOM }
+    const span = new RecordingSpan(
+      name,
+      options.kind ?? SpanKind.INTERNAL,
+      spanContext,
+      hasParent ? parent.spanId : undefined,
+      hasParent && parent.isRemote === true,
+      this.scope,
+      options.startTime === undefined ? now() : toMillis(options.startTime),
+      this.provider.limits,
+      this.provider.sink,
+    )
+    if (options.attributes) span.setAttributes(options.attributes)
+    if (options.links) span.addLinks(options.links)
+    return span
+  }
+
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, ...args: unknown[]): ReturnType<F> {
+    const fn = args[args.length - 1] as F
+    const options = (args.length > 1 ? args[0] : undefined) as SpanOptions | undefined
+    const ctx = (args.length > 2 ? args[1] : contextApi.active()) as Context
+    const span = this.startSpan(name, options, ctx)
+    return contextApi.with(trace.setSpan(ctx, span), () => fn(span)) as ReturnType<F>
+  }
+}
+
+/** Creates spans that hand themselves to `sink` when they end. */
+export class EdgeTracerProvider implements TracerProvider {
+  private readonly tracers = new Map<string, Tracer>()
+  limits: SpanLimits = defaultSpanLimits
+
+  constructor(readonly sink: SpanSink) {}
+
+  getTracer(name: string, version?: string): Tracer {
+    const key = `${name}@${version ?? ''}`
+    let tracer = this.tracers.get(key)
+    if (!tracer) {
+      tracer = new EdgeTracer({ name, version }, this)
+      this.tracers.set(key, tracer)
+    }
+    return tracer
+  }
+}
