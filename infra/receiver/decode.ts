@@ -12,7 +12,6 @@ interface MessageType {
   encode(message: unknown): { finish(): Uint8Array }
   fromObject(object: unknown): unknown
   toObject(message: unknown, options: Record<string, unknown>): Record<string, unknown>
-  verify(message: unknown): string | null
 }
 
 export const TYPES: Record<string, MessageType> = {
@@ -40,18 +39,25 @@ function idsToBase64(value: unknown): unknown {
   return value
 }
 
-/** Throws if `input` has a key the schema does not know (misspelled or snake_case field names). */
-function assertKnownKeys(input: unknown, known: unknown, path: string): void {
+/**
+ * Throws unless every field of `input` survives a round trip through the schema with the same value:
+ * an unknown or misspelled field, or a value of the wrong type, shows up as a difference.
+ */
+function assertRoundTrip(input: unknown, output: unknown, path: string): void {
   if (Array.isArray(input)) {
-    input.forEach((v, i) => assertKnownKeys(v, (known as unknown[] | undefined)?.[i], `${path}[${i}]`))
+    if (!Array.isArray(output) || output.length !== input.length) throw new Error(`OTLP/JSON field ${path} did not survive decoding`)
+    input.forEach((v, i) => assertRoundTrip(v, output[i], `${path}[${i}]`))
     return
   }
-  if (!input || typeof input !== 'object') return
-  const knownObject = (known ?? {}) as Record<string, unknown>
-  for (const [k, v] of Object.entries(input)) {
-    if (!(k in knownObject)) throw new Error(`unknown OTLP/JSON field ${path}.${k}`)
-    assertKnownKeys(v, knownObject[k], `${path}.${k}`)
+  if (input && typeof input === 'object') {
+    const out = (output ?? {}) as Record<string, unknown>
+    for (const [k, v] of Object.entries(input)) {
+      if (!(k in out)) throw new Error(`unknown OTLP/JSON field ${path}.${k}`)
+      assertRoundTrip(v, out[k], `${path}.${k}`)
+    }
+    return
   }
+  if (String(input) !== String(output)) throw new Error(`OTLP/JSON field ${path} is ${JSON.stringify(input)}, decoded as ${String(output)}`)
 }
 
 /** Decodes an OTLP/HTTP body (protobuf or JSON) into plain objects with hex ids and string 64-bit ints. */
@@ -62,10 +68,9 @@ export function decodeRequest(signal: string, contentType: string, body: Uint8Ar
   if (contentType.startsWith('application/json')) {
     const json = JSON.parse(Buffer.from(body).toString('utf8'))
     const converted = idsToBase64(json)
-    const error = type.verify(converted)
-    if (error) throw new Error(`invalid OTLP/JSON: ${error}`)
     message = type.fromObject(converted)
-    assertKnownKeys(json, type.toObject(message, { ...TO_OBJECT, defaults: true, oneofs: false }), '')
+    const roundTrip = type.decode(type.encode(message).finish())
+    assertRoundTrip(converted, type.toObject(roundTrip, { ...TO_OBJECT, defaults: true }), '')
   } else if (contentType.startsWith('application/x-protobuf')) {
     message = type.decode(body)
   } else {

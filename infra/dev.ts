@@ -1,0 +1,43 @@
+// `npm run dev`: the three example functions under `wrangler dev`, plus a local OTLP receiver
+// that prints each trace and the request metrics. If OTEL_EXPORTER_OTLP_ENDPOINT is set in the
+// shell, telemetry goes there instead and no receiver starts.
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { formatMetrics, formatSpans } from './receiver/print.ts'
+import { startReceiver } from './receiver/server.ts'
+
+const CONFIGS = ['wrangler.toml', 'functions/orders/wrangler.toml', 'functions/inventory/wrangler.toml']
+const RECEIVER_PORT = Number(process.env.RECEIVER_PORT ?? 4318)
+
+let endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT
+let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined
+if (endpoint) {
+  console.log(`[dev] exporting to OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}`)
+} else {
+  receiver = await startReceiver({
+    port: RECEIVER_PORT,
+    onSpans: (spans) => console.log(formatSpans(spans)),
+    onMetrics: (metrics) => console.log(formatMetrics(metrics)),
+  })
+  endpoint = receiver.url
+  console.log(`[dev] local OTLP receiver on ${endpoint}: traces and metrics are printed here`)
+}
+
+const wrangler = fileURLToPath(new URL('../node_modules/wrangler/bin/wrangler.js', import.meta.url))
+const child = spawn(process.execPath, [wrangler, 'dev', ...CONFIGS.flatMap((c) => ['-c', c]), ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env: {
+    ...process.env,
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    // Resolve the ESM builds of dependencies, so they tree-shake (see README, Performance).
+    WRANGLER_BUILD_CONDITIONS: process.env.WRANGLER_BUILD_CONDITIONS ?? 'workerd,worker,browser,module',
+  },
+})
+
+const stop = () => child.kill('SIGTERM')
+process.on('SIGINT', stop)
+process.on('SIGTERM', stop)
+child.on('exit', async (code) => {
+  await receiver?.close()
+  process.exit(code ?? 0)
+})

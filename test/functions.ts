@@ -1,0 +1,121 @@
+// Runs the example functions in workerd through Miniflare, configured from their wrangler.toml
+// files, and bundled the way `wrangler dev` bundles them.
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
+import { parse } from 'smol-toml'
+import { readFileSync } from 'node:fs'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+/** The conditions `npm run dev` passes to wrangler (WRANGLER_BUILD_CONDITIONS). */
+export const BUILD_CONDITIONS = ['workerd', 'worker', 'browser', 'module']
+
+export const FUNCTION_CONFIGS = ['wrangler.toml', 'functions/orders/wrangler.toml', 'functions/inventory/wrangler.toml']
+
+interface WranglerConfig {
+  name: string
+  main: string
+  compatibility_date: string
+  compatibility_flags?: string[]
+  vars?: Record<string, string>
+  services?: Array<{ binding: string; service: string }>
+}
+
+const bundles = new Map<string, Promise<string>>()
+
+/** Bundles a worker entry like wrangler does: ESM, workerd conditions, node: builtins left to nodejs_compat. */
+export function bundle(entry: string): Promise<string> {
+  let result = bundles.get(entry)
+  if (!result) {
+    result = build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'neutral',
+      target: 'es2022',
+      conditions: BUILD_CONDITIONS,
+      mainFields: ['module', 'main'],
+      external: ['node:*', 'cloudflare:*'],
+      logLevel: 'silent',
+    }).then((r) => r.outputFiles[0].text)
+    bundles.set(entry, result)
+  }
+  return result
+}
+
+export function readWranglerConfig(path: string): WranglerConfig & { entry: string } {
+  const file = resolve(ROOT, path)
+  const config = parse(readFileSync(file, 'utf8')) as unknown as WranglerConfig
+  return { ...config, entry: resolve(dirname(file), config.main) }
+}
+
+export interface WorkerSpec {
+  name: string
+  entry: string
+  compatibilityDate: string
+  compatibilityFlags: string[]
+  vars: Record<string, string>
+  services: Record<string, string>
+}
+
+/** The three example functions as their wrangler.toml files describe them. */
+export function exampleFunctions(): WorkerSpec[] {
+  return FUNCTION_CONFIGS.map((path) => {
+    const c = readWranglerConfig(path)
+    return {
+      name: c.name,
+      entry: c.entry,
+      compatibilityDate: c.compatibility_date,
+      compatibilityFlags: c.compatibility_flags ?? [],
+      vars: c.vars ?? {},
+      services: Object.fromEntries((c.services ?? []).map((s) => [s.binding, s.service])),
+    }
+  })
+}
+
+export interface RunningFunctions {
+  mf: Miniflare
+  /** Sends a request to the first worker (the entry function). */
+  fetch(path: string, init?: RequestInit): Promise<Response>
+  /** Lines the workers logged with console.warn/error. */
+  logs: string[]
+  dispose(): Promise<void>
+}
+
+/** Starts workers in one workerd process; `vars` override every worker's [vars]. */
+export async function startFunctions(specs: WorkerSpec[], vars: Record<string, string> = {}): Promise<RunningFunctions> {
+  const logs: string[] = []
+  const workers = await Promise.all(
+    specs.map(async (spec) => ({
+      name: spec.name,
+      modules: [{ type: 'ESModule' as const, path: resolve(ROOT, `.miniflare/${spec.name}.mjs`), contents: await bundle(spec.entry) }],
+      compatibilityDate: spec.compatibilityDate,
+      compatibilityFlags: spec.compatibilityFlags,
+      bindings: { ...spec.vars, ...vars },
+      serviceBindings: spec.services,
+    })),
+  )
+  // Miniflare 5 (the version wrangler 4 runs) still takes the v4 option shape through this converter.
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      workers,
+      host: '127.0.0.1',
+      handleStructuredLogs: (log) => {
+        if (log.level === 'warn' || log.level === 'error') logs.push(log.message)
+      },
+    }),
+  )
+  await mf.ready
+  return {
+    mf,
+    logs,
+    fetch: async (path, init) => {
+      const response = await mf.dispatchFetch(`http://127.0.0.1:8787${path}`, init as never)
+      return response as unknown as Response
+    },
+    dispose: () => mf.dispose(),
+  }
+}
