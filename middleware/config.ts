@@ -95,7 +95,7 @@ function resolveUrl(base: string | undefined, exact: string | undefined, path: s
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     problems.push(
-      `${name}="${exact ?? base}" is not an http(s) URL, so ${path.slice(4)} are not exported. ` +
+      `${name}="${exact ?? base}" is not an http(s) URL, so ${exact ? path.slice(4) : 'telemetry'} is not exported. ` +
         `Set it to the collector's OTLP/HTTP base URL, e.g. "http://127.0.0.1:4318".`,
     )
     return undefined
@@ -183,5 +183,5 @@ export function resolveConfig(env: Env, options: OtelOptions = {}): ConfigResult
       linkCount: resolveLimit(env, 'OTEL_SPAN_LINK_COUNT_LIMIT', defaultSpanLimits.linkCount, problems),
     },
   }
-  return { config, problems }
+  return { config, problems: [...new Set(problems)] }
 }

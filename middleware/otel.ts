@@ -116,8 +116,9 @@ export const otel = (config?: OtelMiddlewareOptions): MiddlewareHandler => {
     } finally {
       try {
         telemetry.activeRequests.add(-1, metricAttributes)
-        const error = thrown ?? c.error
         const status = thrown ? 500 : c.res.status
+        // An exception Hono turned into a 4xx (HTTPException) is an answer, not a server error.
+        const error = thrown ?? (status >= 500 ? c.error : undefined)
         const route = routeOf(c, otelMiddleware)
         if (route) {
           span.setAttribute(ATTR_HTTP_ROUTE, route)

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest'
+import { resolveConfig } from './config.ts'
+
+describe('resolveConfig', () => {
+  it('reads the standard OTEL_* env names', () => {
+    const { config, problems } = resolveConfig({
+      OTEL_SERVICE_NAME: 'orders',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector.example:4318/',
+      OTEL_EXPORTER_OTLP_HEADERS: 'api-key=abc%3D%3D,x-team=edge',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_RESOURCE_ATTRIBUTES: 'service.version=1.2.3,deployment.environment.name=prod%20eu',
+    })
+    expect(problems).toEqual([])
+    expect(config).toMatchObject({
+      serviceName: 'orders',
+      tracesUrl: 'https://collector.example:4318/v1/traces',
+      metricsUrl: 'https://collector.example:4318/v1/metrics',
+      tracesHeaders: { 'api-key': 'abc==', 'x-team': 'edge' },
+      tracesProtocol: 'http/json',
+      metricsProtocol: 'http/json',
+      resourceAttributes: { 'service.version': '1.2.3', 'deployment.environment.name': 'prod eu' },
+      temporality: 'delta',
+    })
+  })
+
+  it('uses per-signal endpoints as given, without appending a path', () => {
+    const { config } = resolveConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b:4318/custom/traces',
+      OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'x-metrics=1',
+    })
+    expect(config.tracesUrl).toBe('http://b:4318/custom/traces')
+    expect(config.metricsUrl).toBe('http://a:4318/v1/metrics')
+    expect(config.metricsHeaders).toEqual({ 'x-metrics': '1' })
+  })
+
+  it('lets options in code override env bindings', () => {
+    const { config } = resolveConfig(
+      { OTEL_SERVICE_NAME: 'from-env', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://env:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+      { serviceName: 'from-code', endpoint: 'http://code:4318', protocol: 'http/protobuf', serviceVersion: '9' },
+    )
+    expect(config).toMatchObject({ serviceName: 'from-code', tracesUrl: 'http://code:4318/v1/traces', tracesProtocol: 'http/protobuf' })
+    expect(config.resourceAttributes['service.version']).toBe('9')
+  })
+
+  it('treats an empty endpoint as "do not export", with no complaint', () => {
+    const { config, problems } = resolveConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: '' })
+    expect([config.tracesUrl, config.metricsUrl, problems]).toEqual([undefined, undefined, []])
+  })
+
+  it('defaults the service name the way the spec does', () => {
+    expect(resolveConfig({}).config.serviceName).toBe('unknown_service')
+    expect(resolveConfig({ OTEL_RESOURCE_ATTRIBUTES: 'service.name=x' }).config.serviceName).toBe('x')
+  })
+
+  it.each([
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, 'OTEL_EXPORTER_OTLP_ENDPOINT="collector:4318" is not an http(s) URL'],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://x' }, 'OTEL_EXPORTER_OTLP_ENDPOINT="ftp://x"'],
+    [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'OTEL_EXPORTER_OTLP_PROTOCOL="grpc" is not supported here; using "http/protobuf"'],
+    [{ OTEL_EXPORTER_OTLP_HEADERS: 'ok=1,novalue' }, 'OTEL_EXPORTER_OTLP_HEADERS: entry 2 is not a valid key=value pair'],
+    [{ OTEL_EXPORTER_OTLP_HEADERS: 'bad header=1' }, 'OTEL_EXPORTER_OTLP_HEADERS: entry 1'],
+    [{ OTEL_RESOURCE_ATTRIBUTES: '=x' }, 'OTEL_RESOURCE_ATTRIBUTES: entry 1'],
+    [{ OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'sometimes' }, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE="sometimes" is not known'],
+    [{ OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '-3' }, 'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT="-3" is not a non-negative integer'],
+  ])('names the setting and the fix for a bad value: %o', (env, message) => {
+    const { problems } = resolveConfig(env)
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toContain(message)
+  })
+
+  it('never repeats a header value (it may be a secret) in a message', () => {
+    const { problems } = resolveConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer s3cr3t\n' })
+    expect(problems.join(' ')).not.toContain('s3cr3t')
+  })
+
+  it('keeps the good entries of a partly bad header list', () => {
+    const { config } = resolveConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x', OTEL_EXPORTER_OTLP_HEADERS: 'a=1,broken,b=2' })
+    expect(config.tracesHeaders).toEqual({ a: '1', b: '2' })
+  })
+
+  it('reads the temporality preference case-insensitively and the span limits', () => {
+    const { config } = resolveConfig({
+      OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'Cumulative',
+      OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '16',
+      OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '256',
+    })
+    expect(config.temporality).toBe('cumulative')
+    expect(config.spanLimits).toMatchObject({ attributeCount: 16, attributeValueLength: 256, eventCount: 128 })
+  })
+
+  it('ignores bindings that are not strings', () => {
+    const { config, problems } = resolveConfig({ OTEL_SERVICE_NAME: { nested: true }, OTEL_EXPORTER_OTLP_ENDPOINT: 42 } as never)
+    expect([config.serviceName, config.tracesUrl, problems]).toEqual(['unknown_service', undefined, []])
+  })
+})

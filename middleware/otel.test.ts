@@ -1,0 +1,160 @@
+import { metrics, trace } from '@opentelemetry/api'
+import { Hono } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { type ReceivedMetric, type ReceivedSpan, decodeRequest, metricsOf, spansOf } from '../infra/receiver/decode.ts'
+import type { OtlpPayload, Transport } from './export.ts'
+import { otel } from './otel.ts'
+import { telemetry } from './telemetry.ts'
+
+/** A transport that decodes what it is given with the independent protobufjs decoder. */
+class DecodingTransport implements Transport {
+  spans: ReceivedSpan[] = []
+  metrics: ReceivedMetric[] = []
+  async send(p: OtlpPayload) {
+    const body = typeof p.body === 'string' ? new TextEncoder().encode(p.body) : p.body
+    const decoded = decodeRequest(p.signal, p.contentType, body)
+    if (p.signal === 'traces') this.spans.push(...spansOf(decoded))
+    else this.metrics.push(...metricsOf(decoded))
+  }
+}
+
+function executionContext() {
+  const pending: Promise<unknown>[] = []
+  return {
+    pending,
+    ctx: { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException() {}, props: {} } as unknown as ExecutionContext,
+  }
+}
+
+const ENV = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' }
+
+beforeEach(() => telemetry.reset())
+
+function app(transport: Transport) {
+  const a = new Hono()
+  a.use(otel({ serviceName: 'unit', transport, instrumentGlobalFetch: false }))
+  a.get('/users/:id', async (c) => {
+    await new Promise((r) => setTimeout(r, Math.random() * 5))
+    trace.getActiveSpan()?.setAttribute('app.user', c.req.param('id'))
+    return c.json({ id: c.req.param('id') })
+  })
+  a.get('/throws', () => {
+    throw new RangeError('out of range')
+  })
+  a.get('/http-exception', () => {
+    throw new HTTPException(401, { message: 'no' })
+  })
+  a.get('/metric', (c) => {
+    metrics.getMeter('app').createCounter('app.visits').add(1, { page: 'metric' })
+    return c.text('ok')
+  })
+  return a
+}
+
+describe('otel() middleware', () => {
+  it('exports the SERVER span and the duration metric through waitUntil after the response', async () => {
+    const transport = new DecodingTransport()
+    const { ctx, pending } = executionContext()
+    const response = await app(transport).request('/users/42', {}, ENV, ctx)
+    expect(response.status).toBe(200)
+    expect(pending).toHaveLength(1)
+    await Promise.all(pending)
+    expect(transport.spans).toHaveLength(1)
+    expect(transport.spans[0]).toMatchObject({ name: 'GET /users/:id', kind: 2 })
+    expect(transport.spans[0].attributes).toMatchObject({ 'http.route': '/users/:id', 'app.user': '42', 'url.path': '/users/42' })
+    const duration = transport.metrics.find((m) => m.name === 'http.server.request.duration')!
+    expect(duration.points[0].attributes).toEqual({
+      'http.request.method': 'GET',
+      'url.scheme': 'http',
+      'http.route': '/users/:id',
+      'http.response.status_code': 200,
+    })
+  })
+
+  it('never delays the response on a hung export, nor fails it on a failing one', async () => {
+    const hung: Transport = { send: () => new Promise(() => {}) }
+    const { ctx, pending } = executionContext()
+    const response = await app(hung).request('/users/1', {}, ENV, ctx)
+    expect(response.status).toBe(200)
+    expect(pending).toHaveLength(1)
+
+    telemetry.reset()
+    const failing: Transport = {
+      send: () => {
+        throw new Error('synchronous transport bug')
+      },
+    }
+    const second = executionContext()
+    const ok = await app(failing).request('/users/2', {}, ENV, second.ctx)
+    expect(ok.status).toBe(200)
+    await expect(Promise.all(second.pending)).resolves.toBeDefined()
+  })
+
+  it('records a thrown error: status 500, ERROR, exception event and error.type', async () => {
+    const transport = new DecodingTransport()
+    const { ctx, pending } = executionContext()
+    const response = await app(transport).request('/throws', {}, ENV, ctx)
+    expect(response.status).toBe(500)
+    await Promise.all(pending)
+    const [span] = transport.spans
+    expect(span.status.code).toBe(2)
+    expect(span.attributes).toMatchObject({ 'error.type': 'RangeError', 'http.response.status_code': 500 })
+    expect(span.events[0]).toMatchObject({ name: 'exception', attributes: { 'exception.type': 'RangeError', 'exception.message': 'out of range' } })
+    const point = transport.metrics.find((m) => m.name === 'http.server.request.duration')!.points[0]
+    expect(point.attributes['error.type']).toBe('RangeError')
+  })
+
+  it('leaves a 4xx unset', async () => {
+    const transport = new DecodingTransport()
+    const { ctx, pending } = executionContext()
+    expect((await app(transport).request('/http-exception', {}, ENV, ctx)).status).toBe(401)
+    await Promise.all(pending)
+    expect(transport.spans[0].status.code ?? 0).toBe(0)
+  })
+
+  it('names unknown methods _OTHER with the original kept', async () => {
+    const transport = new DecodingTransport()
+    const { ctx, pending } = executionContext()
+    await app(transport).request('/users/1', { method: 'PURGE' }, ENV, ctx)
+    await Promise.all(pending)
+    expect(transport.spans[0].name).toBe('HTTP')
+    expect(transport.spans[0].attributes).toMatchObject({ 'http.request.method': '_OTHER', 'http.request.method_original': 'PURGE' })
+  })
+
+  it('exports user metrics recorded through @opentelemetry/api in the same flush', async () => {
+    const transport = new DecodingTransport()
+    const { ctx, pending } = executionContext()
+    await app(transport).request('/metric', {}, ENV, ctx)
+    await Promise.all(pending)
+    const visits = transport.metrics.find((m) => m.name === 'app.visits')!
+    expect(visits.points[0]).toMatchObject({ value: 1, attributes: { page: 'metric' } })
+  })
+
+  it('keeps 50 concurrent requests apart: each span carries its own request', async () => {
+    const transport = new DecodingTransport()
+    const a = app(transport)
+    const runs = Array.from({ length: 50 }, (_, i) => {
+      const { ctx, pending } = executionContext()
+      return a.request(`/users/${i}`, {}, ENV, ctx).then(() => Promise.all(pending))
+    })
+    await Promise.all(runs)
+    expect(transport.spans).toHaveLength(50)
+    for (const span of transport.spans) expect(span.attributes['url.path']).toBe(`/users/${span.attributes['app.user']}`)
+    const count = transport.metrics
+      .filter((m) => m.name === 'http.server.request.duration')
+      .flatMap((m) => m.points)
+      .reduce((n, p) => n + p.count!, 0)
+    expect(count).toBe(50)
+  })
+
+  it('serves a request without an execution context (plain app.request)', async () => {
+    const response = await app(new DecodingTransport()).request('/users/3', {}, ENV)
+    expect(response.status).toBe(200)
+  })
+
+  it('serves requests with no env at all', async () => {
+    const response = await app(new DecodingTransport()).request('/users/4')
+    expect(response.status).toBe(200)
+  })
+})

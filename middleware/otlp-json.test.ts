@@ -1,0 +1,54 @@
+import { SpanKind, ValueType } from '@opentelemetry/api'
+import { describe, expect, it } from 'vitest'
+import { decodeRequest, metricsOf, spansOf } from '../infra/receiver/decode.ts'
+import { EdgeMeterProvider } from './metrics.ts'
+import { encodeMetricsJson, encodeTracesJson } from './otlp-json.ts'
+import { encodeMetricsProto, encodeTracesProto } from './otlp-proto.ts'
+import { EdgeTracerProvider, type FinishedSpan } from './tracer.ts'
+
+const json = (s: string) => new TextEncoder().encode(s)
+
+describe('OTLP/JSON', () => {
+  it('decodes to exactly what the protobuf encoding decodes to', () => {
+    const spans: FinishedSpan[] = []
+    const tracer = new EdgeTracerProvider((s) => spans.push(s)).getTracer('t', '1')
+    const span = tracer.startSpan('GET /x', { kind: SpanKind.CLIENT, attributes: { n: 7, f: 1.5, ok: false, list: [1, 2] } })
+    span.addEvent('e')
+    span.end()
+    const resource = { 'service.name': 's' }
+    const fromJson = spansOf(decodeRequest('traces', 'application/json', json(encodeTracesJson(resource, spans))))
+    const fromProto = spansOf(decodeRequest('traces', 'application/x-protobuf', encodeTracesProto(resource, spans)))
+    expect(fromJson).toEqual(fromProto)
+  })
+
+  it('writes hex ids, numeric enums and 64-bit integers as strings, as OTLP/JSON requires', () => {
+    const spans: FinishedSpan[] = []
+    new EdgeTracerProvider((s) => spans.push(s)).getTracer('t').startSpan('s', { kind: SpanKind.SERVER, attributes: { n: 7 } }).end()
+    const body = JSON.parse(encodeTracesJson({}, spans))
+    const span = body.resourceSpans[0].scopeSpans[0].spans[0]
+    expect(span.traceId).toMatch(/^[0-9a-f]{32}$/)
+    expect(span.kind).toBe(2)
+    expect(typeof span.startTimeUnixNano).toBe('string')
+    expect(span.attributes[0]).toEqual({ key: 'n', value: { intValue: '7' } })
+  })
+
+  it('encodes metrics that decode to what the protobuf encoding decodes to', async () => {
+    const build = async () => {
+      const p = new EdgeMeterProvider()
+      const meter = p.getMeter('m')
+      meter.createHistogram('h', { unit: 's', advice: { explicitBucketBoundaries: [1] } }).record(0.5, { a: 'b' })
+      meter.createCounter('c', { valueType: ValueType.INT }).add(2)
+      return p.collect()
+    }
+    const scopes = await build()
+    const fromJson = metricsOf(decodeRequest('metrics', 'application/json', json(encodeMetricsJson({}, scopes))))
+    const fromProto = metricsOf(decodeRequest('metrics', 'application/x-protobuf', encodeMetricsProto({}, scopes)))
+    expect(fromJson).toEqual(fromProto)
+    expect(fromJson.find((m) => m.name === 'h')!.points[0].bucketCounts).toEqual([1, 0])
+  })
+
+  it('is rejected by the independent decoder when a field name is wrong', () => {
+    const bad = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ name: 's', start_time_unix_nano: '1' }] }] }] })
+    expect(() => decodeRequest('traces', 'application/json', json(bad))).toThrow(/unknown OTLP\/JSON field/)
+  })
+})
