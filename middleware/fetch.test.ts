@@ -34,7 +34,7 @@ describe('instrumentFetch', () => {
   })
 
   it('rethrows network errors after recording them', async () => {
-    const failing = async () => {
+    const failing = async (_input: RequestInfo | URL): Promise<Response> => {
       throw new TypeError('fetch failed')
     }
     await expect(inRequest(() => instrumentFetch(failing)('http://down.test/'))).rejects.toThrow('fetch failed')

@@ -136,7 +136,7 @@ describe('otel() middleware', () => {
     const a = app(transport)
     const runs = Array.from({ length: 50 }, (_, i) => {
       const { ctx, pending } = executionContext()
-      return a.request(`/users/${i}`, {}, ENV, ctx).then(() => Promise.all(pending))
+      return Promise.resolve(a.request(`/users/${i}`, {}, ENV, ctx)).then(() => Promise.all(pending))
     })
     await Promise.all(runs)
     expect(transport.spans).toHaveLength(50)

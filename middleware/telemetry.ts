@@ -11,6 +11,7 @@ import {
 import {
   ATTR_SERVICE_INSTANCE_ID,
   ATTR_SERVICE_NAME,
+  ATTR_SERVICE_VERSION,
   ATTR_TELEMETRY_SDK_LANGUAGE,
   ATTR_TELEMETRY_SDK_NAME,
   ATTR_TELEMETRY_SDK_VERSION,
@@ -105,6 +106,10 @@ export class Telemetry {
       [ATTR_SERVICE_INSTANCE_ID]: this.instanceId,
     }
     this.resource[ATTR_SERVICE_NAME] = config.serviceName
+    const versionMetadata = env?.CF_VERSION_METADATA as { id?: unknown } | undefined
+    if (this.resource[ATTR_SERVICE_VERSION] === undefined && typeof versionMetadata?.id === 'string') {
+      this.resource[ATTR_SERVICE_VERSION] = versionMetadata.id
+    }
     if (transport) {
       this.transport = transport
     } else if (config.tracesUrl || config.metricsUrl) {
