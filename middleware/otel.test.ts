@@ -148,6 +148,34 @@ describe('otel() middleware', () => {
     expect(count).toBe(50)
   })
 
+  it('coalesces requests that end close together into one export per signal', async () => {
+    const sends: OtlpPayload[] = []
+    const transport = new DecodingTransport()
+    const counting: Transport = { send: (p) => (sends.push(p), transport.send(p)) }
+    const a = app(counting)
+    const contexts = Array.from({ length: 20 }, () => executionContext())
+    await Promise.all(contexts.map(({ ctx }, i) => a.request(`/users/${i}`, {}, ENV, ctx)))
+    const owners = contexts.filter((c) => c.pending.length > 0)
+    expect(owners).toHaveLength(1)
+    await Promise.all(owners[0].pending)
+    expect(sends.map((p) => p.signal).sort()).toEqual(['metrics', 'traces'])
+    expect(transport.spans).toHaveLength(20)
+  })
+
+  it('exports a full buffer at once, from the request that filled it', async () => {
+    const transport = new DecodingTransport()
+    const a = new Hono()
+    a.use(otel({ transport, instrumentGlobalFetch: false }))
+    a.get('/', (c) => c.text('ok'))
+    const first = executionContext()
+    await a.request('/', {}, { ...ENV, OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2', OTEL_BSP_SCHEDULE_DELAY: '60000' }, first.ctx)
+    const second = executionContext()
+    await a.request('/', {}, ENV, second.ctx)
+    expect(second.pending).toHaveLength(1)
+    await Promise.all(second.pending)
+    expect(transport.spans).toHaveLength(2)
+  })
+
   it('serves a request without an execution context (plain app.request)', async () => {
     const response = await app(new DecodingTransport()).request('/users/3', {}, ENV)
     expect(response.status).toBe(200)

@@ -42,9 +42,10 @@ function errorTypeOf(error: Error): string {
   return error.name || error.constructor.name || '_OTHER'
 }
 
-/** Runs `flush` after the response: inside `waitUntil` when there is an execution context. */
+/** Exports after the response, inside `waitUntil` when there is an execution context. */
 function flushAfterResponse(c: Context): void {
-  const flushing = telemetry.flush()
+  const flushing = telemetry.requestEnded()
+  if (!flushing) return
   try {
     c.executionCtx.waitUntil(flushing)
   } catch {

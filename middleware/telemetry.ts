@@ -36,8 +36,8 @@ import { LIBRARY_NAME, LIBRARY_VERSION } from './version.ts'
 /** The semconv advisory boundaries for HTTP request durations, in seconds. */
 export const HTTP_DURATION_BOUNDARIES = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
 
-/** Spans held between flushes before new ones are dropped (the spec's `OTEL_BSP_MAX_QUEUE_SIZE` default). */
-const MAX_BUFFERED_SPANS = 2048
+/** A scheduled flush older than this is presumed lost with its request, and the next request takes over. */
+const STALE_SCHEDULE_MS = 10_000
 
 // Captured before any instrumentation patches the global, so exports are never traced.
 const exportFetch: typeof fetch = globalThis.fetch.bind(globalThis)
@@ -74,6 +74,7 @@ export class Telemetry {
   transport: Transport | undefined
   private spans: FinishedSpan[] = []
   private droppedSpans = 0
+  private scheduledAt = 0
   private readonly reported = new Set<string>()
 
   /** Registers the providers, context manager and propagator with `@opentelemetry/api`. */
@@ -124,8 +125,27 @@ export class Telemetry {
   }
 
   private onSpanEnd(span: FinishedSpan): void {
-    if (this.spans.length >= MAX_BUFFERED_SPANS) this.droppedSpans++
+    if (this.spans.length >= (this.config?.maxQueueSize ?? 2048)) this.droppedSpans++
     else this.spans.push(span)
+  }
+
+  /**
+   * Called when a request has ended. Requests that end close together share one export:
+   * the first schedules a flush after `batchDelay` and gets the promise to hand to `waitUntil`;
+   * the others add to the buffer that flush will take, and get undefined. A full buffer is
+   * exported at once by the request that filled it.
+   */
+  requestEnded(): Promise<void> | undefined {
+    const config = this.config
+    if (config && this.spans.length >= config.maxExportBatchSize) return this.flush()
+    const now = Date.now()
+    if (this.scheduledAt && now - this.scheduledAt < STALE_SCHEDULE_MS) return undefined
+    this.scheduledAt = now
+    const delay = config?.batchDelay ?? 0
+    return new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() => {
+      this.scheduledAt = 0
+      return this.flush()
+    })
   }
 
   /**
@@ -151,7 +171,10 @@ export class Telemetry {
         }
       })
       if (this.droppedSpans) {
-        this.warnOnce(`more than ${MAX_BUFFERED_SPANS} spans ended between two flushes; the extra spans were dropped.`, 'buffer')
+        this.warnOnce(
+          `more than ${config.maxQueueSize} spans ended between two exports; the extra spans were dropped. Raise OTEL_BSP_MAX_QUEUE_SIZE or lower OTEL_BSP_SCHEDULE_DELAY.`,
+          'buffer',
+        )
         this.droppedSpans = 0
       }
     } catch (error) {
@@ -170,6 +193,7 @@ export class Telemetry {
     this.config = undefined
     this.transport = undefined
     this.spans = []
+    this.scheduledAt = 0
     this.reported.clear()
   }
 }

@@ -29,6 +29,8 @@ export interface Receiver {
   errors: string[]
   /** Resolves once `predicate` holds, polling; rejects after `timeoutMs`. */
   waitFor(predicate: () => boolean, timeoutMs?: number, what?: string): Promise<void>
+  /** Resolves once nothing has arrived for `quietMs`, so exports still in flight are not missed. */
+  idle(quietMs?: number): Promise<void>
   clear(): void
   close(): Promise<void>
 }
@@ -49,6 +51,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
   const metrics: ReceivedMetric[] = []
   const requests: ReceivedRequest[] = []
   const errors: string[] = []
+  let lastArrival = Date.now()
 
   const server: Server = createServer(async (req, res) => {
     const signal = SIGNALS[(req.url ?? '').split('?')[0]]
@@ -56,6 +59,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
       res.writeHead(404).end()
       return
     }
+    lastArrival = Date.now()
     try {
       let body = await readBody(req)
       if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body)
@@ -107,6 +111,9 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
         if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
         await new Promise((r) => setTimeout(r, 25))
       }
+    },
+    async idle(quietMs = 400) {
+      while (Date.now() - lastArrival < quietMs) await new Promise((r) => setTimeout(r, 50))
     },
     clear() {
       spans.length = 0
