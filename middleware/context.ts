@@ -19,6 +19,7 @@ export class AsyncLocalStorageContextManager implements ContextManager {
     thisArg?: ThisParameterType<F>,
     ...args: A
   ): ReturnType<F> {
+    if (thisArg === undefined) return this.storage.run(context, fn, ...args)
     return this.storage.run(context, () => fn.apply(thisArg, args))
   }
 

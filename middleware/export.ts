@@ -40,12 +40,12 @@ export function encodeMetrics(protocol: OtlpProtocol, resource: Attributes, scop
 }
 
 export class ExportError extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-  ) {
+  readonly status: number | undefined
+
+  constructor(message: string, status?: number) {
     super(message)
     this.name = 'ExportError'
+    this.status = status
   }
 }
 
@@ -59,10 +59,13 @@ export interface OtlpHttpTarget {
  * It uses the `fetch` it is given, so its own requests are never traced.
  */
 export class OtlpHttpTransport implements Transport {
-  constructor(
-    private readonly targets: Partial<Record<Signal, OtlpHttpTarget>>,
-    private readonly fetchFn: typeof fetch,
-  ) {}
+  private readonly targets: Partial<Record<Signal, OtlpHttpTarget>>
+  private readonly fetchFn: typeof fetch
+
+  constructor(targets: Partial<Record<Signal, OtlpHttpTarget>>, fetchFn: typeof fetch) {
+    this.targets = targets
+    this.fetchFn = fetchFn
+  }
 
   async send(payload: OtlpPayload): Promise<void> {
     const target = this.targets[payload.signal]

@@ -137,3 +137,14 @@ describe('EdgeMeterProvider', () => {
     expect(((await collectOne(p, 'Same'))!.points[0] as NumberPoint).value).toBe(2)
   })
 })
+
+describe('attributesKey', () => {
+  it('ignores key order and tells types apart', async () => {
+    const { attributesKey } = await import('./metrics.ts')
+    expect(attributesKey({ b: 1, a: 'x' })).toBe(attributesKey({ a: 'x', b: 1 }))
+    expect(attributesKey({ a: 1 })).not.toBe(attributesKey({ a: '1' }))
+    expect(attributesKey({ a: true })).not.toBe(attributesKey({ a: 'true' }))
+    expect(attributesKey({ a: [1, 2] })).not.toBe(attributesKey({ a: '1,2' }))
+    expect(attributesKey({})).toBe('')
+  })
+})

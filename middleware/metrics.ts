@@ -84,13 +84,28 @@ export function temporalityFor(kind: InstrumentKind, preference: TemporalityPref
   return 'cumulative'
 }
 
-function attributesKey(attributes: Attributes | undefined): string {
+/**
+ * A string that identifies an attribute set whatever the order of its keys. Callers that build
+ * their attributes in sorted key order (as the middleware does) skip the sort.
+ */
+export function attributesKey(attributes: Attributes | undefined): string {
   if (!attributes) return ''
   const keys = Object.keys(attributes)
-  if (keys.length === 0) return ''
-  if (keys.length > 1) keys.sort()
+  const n = keys.length
+  if (n === 0) return ''
+  for (let i = 1; i < n; i++) {
+    if (keys[i - 1] > keys[i]) {
+      keys.sort()
+      break
+    }
+  }
   let key = ''
-  for (const k of keys) key += `${k}\u0000${JSON.stringify(attributes[k])}\u0001`
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]
+    const v = attributes[k]
+    const t = typeof v
+    key += `${k}\u0000${t === 'string' || t === 'number' || t === 'boolean' ? t[0] + v : `j${JSON.stringify(v)}`}\u0001`
+  }
   return key
 }
 
@@ -112,12 +127,16 @@ class Instrument {
   readonly boundaries: number[]
   lastCollect: number
 
-  constructor(
-    readonly name: string,
-    readonly kind: InstrumentKind,
-    readonly options: MetricOptions,
-    readonly settings: MeterSettings,
-  ) {
+  readonly name: string
+  readonly kind: InstrumentKind
+  readonly options: MetricOptions
+  readonly settings: MeterSettings
+
+  constructor(name: string, kind: InstrumentKind, options: MetricOptions, settings: MeterSettings) {
+    this.name = name
+    this.kind = kind
+    this.options = options
+    this.settings = settings
     this.boundaries = kind === 'histogram' ? (options.advice?.explicitBucketBoundaries ?? DEFAULT_BOUNDARIES) : []
     this.lastCollect = now()
   }
@@ -249,10 +268,13 @@ class Instrument {
 class EdgeMeter implements Meter {
   readonly instruments = new Map<string, Instrument>()
 
-  constructor(
-    readonly scope: InstrumentationScope,
-    private readonly settings: MeterSettings,
-  ) {}
+  readonly scope: InstrumentationScope
+  private readonly settings: MeterSettings
+
+  constructor(scope: InstrumentationScope, settings: MeterSettings) {
+    this.scope = scope
+    this.settings = settings
+  }
 
   private instrument(name: string, kind: InstrumentKind, options: MetricOptions = {}): Instrument {
     const key = name.toLowerCase()
@@ -323,7 +345,11 @@ class EdgeMeter implements Meter {
 export class EdgeMeterProvider implements MeterProvider {
   private readonly meters = new Map<string, EdgeMeter>()
 
-  constructor(readonly settings: MeterSettings = { temporality: 'delta', cardinalityLimit: 2000 }) {}
+  readonly settings: MeterSettings
+
+  constructor(settings: MeterSettings = { temporality: 'delta', cardinalityLimit: 2000 }) {
+    this.settings = settings
+  }
 
   getMeter(name: string, version?: string): Meter {
     const key = `${name}@${version ?? ''}`

@@ -1,4 +1,4 @@
-import { type Attributes, type Span, SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api'
+import { type Attributes, type Context as ApiContext, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, propagation, trace } from '@opentelemetry/api'
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -18,6 +18,7 @@ import type { Transport } from './export.ts'
 import { instrumentEnv, instrumentGlobalFetch, methodAttributes } from './fetch.ts'
 import { headersGetter } from './propagation.ts'
 import { telemetry } from './telemetry.ts'
+import { splitUrl } from './url.ts'
 
 /** Options of the `otel()` middleware. */
 export interface OtelMiddlewareOptions extends OtelOptions {
@@ -76,33 +77,32 @@ export const otel = (config?: OtelMiddlewareOptions): MiddlewareHandler => {
 
   return async function otelMiddleware(c, next) {
     let span: Span
-    let requestContext
+    let requestContext: ApiContext
     let start: number
     let method: string
-    let metricAttributes: Attributes
+    let scheme: string
+    let activeAttributes: Attributes
     try {
       telemetry.configure(c.env as Record<string, unknown>, options, options.transport)
       if (c.env && typeof c.env === 'object') c.env = instrumentEnv(c.env)
       const request = c.req.raw
-      const url = new URL(request.url)
+      const url = splitUrl(request.url)
       const attributes: Attributes = {}
       method = methodAttributes(request.method, attributes)
-      attributes[ATTR_URL_PATH] = url.pathname
-      attributes[ATTR_URL_SCHEME] = url.protocol.slice(0, -1)
-      attributes[ATTR_SERVER_ADDRESS] = url.hostname
-      if (url.port) attributes[ATTR_SERVER_PORT] = Number(url.port)
+      scheme = url?.scheme ?? 'http'
+      attributes[ATTR_URL_PATH] = url?.path ?? c.req.path
+      attributes[ATTR_URL_SCHEME] = scheme
+      if (url) attributes[ATTR_SERVER_ADDRESS] = url.host
+      if (url?.port) attributes[ATTR_SERVER_PORT] = url.port
       const userAgent = request.headers.get('user-agent')
       if (userAgent) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent
-      metricAttributes = {
-        [ATTR_HTTP_REQUEST_METHOD]: attributes[ATTR_HTTP_REQUEST_METHOD],
-        [ATTR_URL_SCHEME]: attributes[ATTR_URL_SCHEME],
-      }
-      const parent = propagation.extract(context.active(), request.headers, headersGetter)
+      const parent = propagation.extract(ROOT_CONTEXT, request.headers, headersGetter)
       span = telemetry.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER, attributes }, parent)
       requestContext = trace.setSpan(parent, span)
       c.set('span' as never, span as never)
+      activeAttributes = { [ATTR_HTTP_REQUEST_METHOD]: attributes[ATTR_HTTP_REQUEST_METHOD], [ATTR_URL_SCHEME]: scheme }
       start = now()
-      telemetry.activeRequests.add(1, metricAttributes)
+      telemetry.activeRequests.add(1, activeAttributes)
     } catch (error) {
       telemetry.warnOnce(`could not start the request span (${String(error)}); the request is served untraced.`, 'start')
       return next()
@@ -110,34 +110,34 @@ export const otel = (config?: OtelMiddlewareOptions): MiddlewareHandler => {
 
     let thrown: Error | undefined
     try {
-      await context.with(requestContext, next)
+      await telemetry.contextManager.with(requestContext, next)
     } catch (error) {
       thrown = error instanceof Error ? error : new Error(String(error))
       throw error
     } finally {
       try {
-        telemetry.activeRequests.add(-1, metricAttributes)
+        telemetry.activeRequests.add(-1, activeAttributes)
         const status = thrown ? 500 : c.res.status
         // An exception Hono turned into a 4xx (HTTPException) is an answer, not a server error.
         const error = thrown ?? (status >= 500 ? c.error : undefined)
+        const errorType = error ? errorTypeOf(error) : status >= 500 ? String(status) : undefined
         const route = routeOf(c, otelMiddleware)
         if (route) {
           span.setAttribute(ATTR_HTTP_ROUTE, route)
           span.updateName(`${method === '_OTHER' ? 'HTTP' : method} ${route}`)
-          metricAttributes[ATTR_HTTP_ROUTE] = route
         }
         span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
-        metricAttributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status
-        if (error) {
-          span.recordException(error)
-          span.setAttribute(ATTR_ERROR_TYPE, errorTypeOf(error))
-          metricAttributes[ATTR_ERROR_TYPE] = errorTypeOf(error)
-        } else if (status >= 500) {
-          span.setAttribute(ATTR_ERROR_TYPE, String(status))
-          metricAttributes[ATTR_ERROR_TYPE] = String(status)
-        }
+        if (error) span.recordException(error)
+        if (errorType) span.setAttribute(ATTR_ERROR_TYPE, errorType)
         if (error || status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: error?.message })
         span.end()
+        // Keys in sorted order, so the series lookup needs no sort.
+        const metricAttributes: Attributes = {}
+        if (errorType) metricAttributes[ATTR_ERROR_TYPE] = errorType
+        metricAttributes[ATTR_HTTP_REQUEST_METHOD] = activeAttributes[ATTR_HTTP_REQUEST_METHOD]
+        metricAttributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status
+        if (route) metricAttributes[ATTR_HTTP_ROUTE] = route
+        metricAttributes[ATTR_URL_SCHEME] = scheme
         telemetry.serverDuration.record((now() - start) / 1000, metricAttributes)
         flushAfterResponse(c)
       } catch (error) {

@@ -29,14 +29,55 @@ function anyValue(w: ProtoWriter, field: number, value: AttributeValue | null | 
   w.close()
 }
 
+// Encoded KeyValue messages for attribute pairs that repeat from span to span (method, route,
+// status code, host…), so a batch copies their bytes instead of encoding them again.
+const KEY_VALUE_CACHE_SIZE = 1024
+const UNCACHED_KEYS = new Set(['url.path', 'url.full', 'url.query', 'exception.message', 'exception.stacktrace'])
+const keyValueCache = new Map<string, Uint8Array>()
+
+function encodeKeyValue(key: string, value: AttributeValue): Uint8Array {
+  const w = new ProtoWriter()
+  w.string(1, key)
+  anyValue(w, 2, value)
+  return w.finish()
+}
+
 function keyValues(w: ProtoWriter, field: number, attributes: Attributes): void {
   for (const key in attributes) {
     const value = attributes[key]
     if (value === undefined) continue
+    const type = typeof value
+    if ((type === 'string' && (value as string).length <= 64) || type === 'number' || type === 'boolean') {
+      if (!UNCACHED_KEYS.has(key)) {
+        const cacheKey = `${key}\u0000${type[0]}${value}`
+        let bytes = keyValueCache.get(cacheKey)
+        if (!bytes) {
+          if (keyValueCache.size >= KEY_VALUE_CACHE_SIZE) keyValueCache.clear()
+          bytes = encodeKeyValue(key, value)
+          keyValueCache.set(cacheKey, bytes)
+        }
+        w.bytes(field, bytes)
+        continue
+      }
+    }
     w.fork(field).string(1, key)
     anyValue(w, 2, value)
     w.close()
   }
+}
+
+const resourceCache = new WeakMap<Attributes, Uint8Array>()
+
+/** The Resource message, encoded once per resource object. */
+function resourceBytes(resource: Attributes): Uint8Array {
+  let bytes = resourceCache.get(resource)
+  if (!bytes) {
+    const w = new ProtoWriter()
+    keyValues(w, 1, resource)
+    bytes = w.finish()
+    resourceCache.set(resource, bytes)
+  }
+  return bytes
 }
 
 function scope(w: ProtoWriter, s: InstrumentationScope): void {
@@ -62,11 +103,9 @@ export function spanFlags(span: FinishedSpan): number {
 
 /** Encodes an `ExportTraceServiceRequest` in one pass over the spans. */
 export function encodeTracesProto(resource: Attributes, spans: FinishedSpan[]): Uint8Array {
-  const w = new ProtoWriter()
+  const w = new ProtoWriter(true)
   w.fork(1) // ResourceSpans
-  w.fork(1)
-  keyValues(w, 1, resource)
-  w.close()
+  w.bytes(1, resourceBytes(resource))
   for (const [s, group] of groupByScope(spans)) {
     w.fork(2) // ScopeSpans
     scope(w, s)
@@ -135,11 +174,9 @@ function histogramPoint(w: ProtoWriter, p: HistogramPoint, boundaries: number[])
 
 /** Encodes an `ExportMetricsServiceRequest`. */
 export function encodeMetricsProto(resource: Attributes, scopes: CollectedScope[]): Uint8Array {
-  const w = new ProtoWriter()
+  const w = new ProtoWriter(true)
   w.fork(1) // ResourceMetrics
-  w.fork(1)
-  keyValues(w, 1, resource)
-  w.close()
+  w.bytes(1, resourceBytes(resource))
   for (const group of scopes) {
     w.fork(2) // ScopeMetrics
     scope(w, group.scope)

@@ -59,7 +59,11 @@ export function formatTraceparent(ctx: SpanContext): string {
 
 /** An immutable, validated W3C `tracestate` list. */
 export class W3CTraceState implements TraceState {
-  constructor(private readonly members: ReadonlyArray<readonly [string, string]> = []) {}
+  private readonly members: ReadonlyArray<readonly [string, string]>
+
+  constructor(members: ReadonlyArray<readonly [string, string]> = []) {
+    this.members = members
+  }
 
   get(key: string): string | undefined {
     return this.members.find(([k]) => k === key)?.[1]

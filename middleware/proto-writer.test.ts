@@ -25,3 +25,22 @@ describe('ProtoWriter', () => {
     expect(nanosOf(1.5)).toBe(1_500_000n)
   })
 })
+
+describe('nanosWords', () => {
+  it('agrees with exact bigint arithmetic across the range of real timestamps', () => {
+    for (const ms of [0, 1, 1.5, 999.999999, 1_700_000_000_123.5, 2 ** 41 - 0.25, 4_102_444_800_000]) {
+      const whole = Math.floor(ms)
+      const sub = Math.min(999_999, Math.round((ms - whole) * 1e6))
+      expect(nanosOf(ms)).toBe(BigInt(whole) * 1_000_000n + BigInt(sub))
+    }
+  })
+
+  it('writes non-ASCII strings as UTF-8', () => {
+    const bytes = new ProtoWriter().string(1, 'é✓').finish()
+    expect(hex(bytes)).toBe('0a05c3a9e29c93')
+  })
+
+  it('writes ids from hex', () => {
+    expect(hex(new ProtoWriter().hexBytes(1, '00ff10ab').finish())).toBe('0a0400ff10ab')
+  })
+})

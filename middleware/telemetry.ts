@@ -77,9 +77,11 @@ export class Telemetry {
   private scheduledAt = 0
   private readonly reported = new Set<string>()
 
+  readonly contextManager = new AsyncLocalStorageContextManager()
+
   /** Registers the providers, context manager and propagator with `@opentelemetry/api`. */
   register(): void {
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager())
+    context.setGlobalContextManager(this.contextManager)
     propagation.setGlobalPropagator(new W3CPropagator())
     trace.setGlobalTracerProvider(this.tracerProvider)
     metrics.setGlobalMeterProvider(this.meterProvider)

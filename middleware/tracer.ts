@@ -77,17 +77,37 @@ class RecordingSpan implements Span, FinishedSpan {
   private attributeCount = 0
   private ended = false
 
+  name: string
+  readonly kind: SpanKind
+  readonly context: SpanContext
+  readonly parentSpanId: string | undefined
+  readonly parentIsRemote: boolean
+  readonly scope: InstrumentationScope
+  readonly startTime: number
+  private readonly limits: SpanLimits
+  private readonly sink: SpanSink
+
   constructor(
-    public name: string,
-    readonly kind: SpanKind,
-    readonly context: SpanContext,
-    readonly parentSpanId: string | undefined,
-    readonly parentIsRemote: boolean,
-    readonly scope: InstrumentationScope,
-    readonly startTime: number,
-    private readonly limits: SpanLimits,
-    private readonly sink: SpanSink,
-  ) {}
+    name: string,
+    kind: SpanKind,
+    context: SpanContext,
+    parentSpanId: string | undefined,
+    parentIsRemote: boolean,
+    scope: InstrumentationScope,
+    startTime: number,
+    limits: SpanLimits,
+    sink: SpanSink,
+  ) {
+    this.name = name
+    this.kind = kind
+    this.context = context
+    this.parentSpanId = parentSpanId
+    this.parentIsRemote = parentIsRemote
+    this.scope = scope
+    this.startTime = startTime
+    this.limits = limits
+    this.sink = sink
+  }
 
   spanContext(): SpanContext {
     return this.context
@@ -183,10 +203,13 @@ class RecordingSpan implements Span, FinishedSpan {
 }
 
 class EdgeTracer implements Tracer {
-  constructor(
-    private readonly scope: InstrumentationScope,
-    private readonly provider: EdgeTracerProvider,
-  ) {}
+  private readonly scope: InstrumentationScope
+  private readonly provider: EdgeTracerProvider
+
+  constructor(scope: InstrumentationScope, provider: EdgeTracerProvider) {
+    this.scope = scope
+    this.provider = provider
+  }
 
   startSpan(name: string, options: SpanOptions = {}, ctx: Context = contextApi.active()): Span {
     const parent = options.root ? undefined : trace.getSpanContext(ctx)
@@ -228,7 +251,11 @@ export class EdgeTracerProvider implements TracerProvider {
   private readonly tracers = new Map<string, Tracer>()
   limits: SpanLimits = defaultSpanLimits
 
-  constructor(readonly sink: SpanSink) {}
+  readonly sink: SpanSink
+
+  constructor(sink: SpanSink) {
+    this.sink = sink
+  }
 
   getTracer(name: string, version?: string): Tracer {
     const key = `${name}@${version ?? ''}`

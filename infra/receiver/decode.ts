@@ -61,12 +61,13 @@ function assertRoundTrip(input: unknown, output: unknown, path: string): void {
 }
 
 /** Decodes an OTLP/HTTP body (protobuf or JSON) into plain objects with hex ids and string 64-bit ints. */
-export function decodeRequest(signal: string, contentType: string, body: Uint8Array): Record<string, unknown> {
+export function decodeRequest(signal: string, contentType: string, body: Uint8Array, strictJson = true): Record<string, unknown> {
   const type = TYPES[signal]
   if (!type) throw new Error(`unknown signal ${signal}`)
   let message: unknown
   if (contentType.startsWith('application/json')) {
     const json = JSON.parse(Buffer.from(body).toString('utf8'))
+    if (!strictJson) return json
     const converted = idsToBase64(json)
     message = type.fromObject(converted)
     const roundTrip = type.decode(type.encode(message).finish())

@@ -5,6 +5,8 @@ import { type ReceivedMetric, type ReceivedSpan, decodeRequest, metricsOf, spans
 export interface ReceivedRequest {
   signal: string
   contentType: string
+  /** Body size as sent, before any decompression. */
+  wireBytes: number
   bytes: number
   headers: IncomingMessage['headers']
 }
@@ -18,6 +20,8 @@ export interface ReceiverOptions {
   onMetrics?: (metrics: ReceivedMetric[]) => void
   /** Decides the HTTP status of the next answer (default 200), for failure tests. */
   respond?: (request: ReceivedRequest) => number
+  /** Check OTLP/JSON field by field against the schema (default). Off, JSON is only parsed: for peers' exports. */
+  strictJson?: boolean
 }
 
 /** A real OTLP/HTTP receiver on loopback that keeps what arrives, for tests and `npm run dev`. */
@@ -62,15 +66,16 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
     lastArrival = Date.now()
     try {
       let body = await readBody(req)
+      const wireBytes = body.length
       if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body)
       const contentType = String(req.headers['content-type'] ?? '')
-      const record: ReceivedRequest = { signal, contentType, bytes: body.length, headers: req.headers }
+      const record: ReceivedRequest = { signal, contentType, wireBytes, bytes: body.length, headers: req.headers }
       const status = options.respond?.(record) ?? 200
       if (status !== 200) {
         res.writeHead(status, { 'content-type': 'application/json' }).end('{}')
         return
       }
-      const decoded = decodeRequest(signal, contentType, body)
+      const decoded = decodeRequest(signal, contentType, body, options.strictJson ?? true)
       requests.push(record)
       if (signal === 'traces') {
         const got = spansOf(decoded)

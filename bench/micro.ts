@@ -1,0 +1,84 @@
+// In-process microbenchmark of the middleware alone: ns and allocated bytes per request, against
+// the same app without it, in one Node process. The exporter encodes every batch as usual and
+// hands it to a transport that drops it, so encoding is counted and the network is not.
+// Run with `npm run bench:micro` (it needs --expose-gc and a young generation large enough that
+// a measured batch triggers no GC, which it checks).
+import { PerformanceObserver } from 'node:perf_hooks'
+import { Hono } from 'hono'
+import { otel } from '../middleware/index.ts'
+
+const REQUESTS = Number(process.env.MICRO_REQUESTS ?? 20_000)
+const BATCH = 64 // requests whose exports are awaited together, as requests ending close together share one
+const ROUNDS = 7
+
+function bareApp() {
+  const app = new Hono()
+  app.get('/hello/:param', (c) => c.text(`Hello ${c.req.param('param')}`))
+  return app
+}
+
+function tracedApp() {
+  const app = new Hono()
+  app.use(otel({ serviceName: 'bench', transport: { send: async () => {} }, instrumentGlobalFetch: false, batchDelay: 0 }))
+  app.get('/hello/:param', (c) => c.text(`Hello ${c.req.param('param')}`))
+  return app
+}
+
+const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }
+
+async function run(app: Hono, n: number): Promise<void> {
+  let pending: Promise<unknown>[] = []
+  const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException() {}, props: {} } as unknown as ExecutionContext
+  for (let i = 0; i < n; i++) {
+    const response = await app.fetch(new Request(`http://127.0.0.1:8787/hello/world${i & 7}`), env, ctx)
+    await response.arrayBuffer()
+    if ((i + 1) % BATCH === 0) {
+      await Promise.all(pending)
+      pending = []
+    }
+  }
+  await Promise.all(pending)
+}
+
+let gcs = 0
+new PerformanceObserver((list) => (gcs += list.getEntries().length)).observe({ entryTypes: ['gc'] })
+const maybeGc = (globalThis as { gc?: () => void }).gc
+if (!maybeGc) throw new Error('run with node --expose-gc (npm run bench:micro does)')
+const gc = maybeGc
+
+async function measure(app: Hono): Promise<{ ns: number; bytes: number | undefined }> {
+  await run(app, 2_000) // warm up: compile, and let the JIT settle
+  const start = process.hrtime.bigint()
+  await run(app, REQUESTS)
+  const ns = Number(process.hrtime.bigint() - start) / REQUESTS
+  // Allocation: a smaller batch with no GC in between, read from the heap growth.
+  gc()
+  await new Promise((r) => setTimeout(r, 10))
+  const gcsBefore = gcs
+  const heapBefore = process.memoryUsage().heapUsed
+  await run(app, 2_000)
+  const grown = process.memoryUsage().heapUsed - heapBefore
+  await new Promise((r) => setTimeout(r, 10))
+  return { ns, bytes: gcs === gcsBefore ? grown / 2_000 : undefined }
+}
+
+const bare = bareApp()
+const traced = tracedApp()
+const results = { bare: [] as number[], traced: [] as number[], bareBytes: [] as number[], tracedBytes: [] as number[] }
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [name, app] of round % 2 ? ([['traced', traced], ['bare', bare]] as const) : ([['bare', bare], ['traced', traced]] as const)) {
+    const { ns, bytes } = await measure(app)
+    results[name].push(ns)
+    if (bytes !== undefined) results[`${name}Bytes`].push(bytes)
+  }
+}
+const median = (a: number[]) => (a.length ? [...a].sort((x, y) => x - y)[a.length >> 1] : NaN)
+const bareNs = median(results.bare)
+const tracedNs = median(results.traced)
+const ratios = results.traced.map((t, i) => t / results.bare[i])
+console.log(`| app | ns per request | allocated bytes per request |`)
+console.log(`|---|---|---|`)
+console.log(`| bare Hono | ${bareNs.toFixed(0)} | ${median(results.bareBytes).toFixed(0)} |`)
+console.log(`| with edge-otel | ${tracedNs.toFixed(0)} (${median(ratios).toFixed(2)}× bare) | ${median(results.tracedBytes).toFixed(0)} |`)
+console.log(`\nNode ${process.version}, ${REQUESTS} requests per round, ${ROUNDS} alternating rounds, medians; exports awaited every ${BATCH} requests.`)
+console.log(`Allocation rounds without a GC: bare ${results.bareBytes.length}/${ROUNDS}, edge-otel ${results.tracedBytes.length}/${ROUNDS}.`)

@@ -1,0 +1,178 @@
+// `npm run bench`: the same app bare, with edge-otel, and with the peers, each in its own workerd
+// process on loopback, under the same bounded wrk load, in alternating rounds. All telemetry goes
+// to a real OTLP receiver on 127.0.0.1. Ratios are taken against bare Hono within each round.
+import { execFileSync, spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { startReceiver } from '../infra/receiver/server.ts'
+import { ROOT, bundleVariant } from './build.ts'
+import { evaluationMs } from './eval.ts'
+import { startWorker } from './workerd.ts'
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 10)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const CONNECTIONS = 8
+const PATH = '/hello/world'
+const COMPATIBILITY_DATE = '2026-08-01'
+
+interface Variant {
+  name: string
+  entry: string
+  define?: Record<string, string>
+  goals?: boolean
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'bare Hono', entry: 'variants/bare.ts' },
+  { name: 'edge-otel, traces and metrics', entry: 'variants/edge-otel.ts', goals: true },
+  { name: '@hono/otel + OTel SDK, traces only', entry: 'variants/hono-otel-sdk.ts', define: { WITH_METRICS: 'false' } },
+  { name: '@microlabs/otel-cf-workers, traces only', entry: 'variants/otel-cf-workers.ts' },
+  { name: '@hono/otel + OTel SDK, traces and metrics', entry: 'variants/hono-otel-sdk.ts', define: { WITH_METRICS: 'true' } },
+]
+
+const GOALS = { throughput: 0.8, cpu: 1.3, posts: 0.25, bundleKiB: 25, evaluation: 1.5, bytes: 300 }
+
+/** Runs wrk without blocking this process, whose event loop serves the OTLP receiver meanwhile. */
+async function wrk(url: string, seconds: number): Promise<{ requests: number; errors: number }> {
+  const out = await new Promise<string>((resolveRun, reject) => {
+    const child = spawn('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, url])
+    let text = ''
+    child.stdout.on('data', (d) => (text += d))
+    child.on('error', reject)
+    child.on('exit', (code) => (code === 0 ? resolveRun(text) : reject(new Error(`wrk exited with ${code}`))))
+  })
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0)
+  const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + Number(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)?.slice(1).reduce((a, b) => a + Number(b), 0) ?? 0)
+  return { requests, errors }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+try {
+  execFileSync('wrk', ['--version'], { stdio: 'ignore' })
+} catch (error) {
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+    console.error('npm run bench needs wrk: apt-get install wrk (Debian/Ubuntu) or brew install wrk.')
+    process.exit(1)
+  }
+}
+
+console.log(`Building ${VARIANTS.length} variants…`)
+const bundles = await Promise.all(VARIANTS.map((v) => bundleVariant(resolve(ROOT, 'bench', v.entry), v.define)))
+
+console.log('Timing script evaluation…')
+const evaluation = VARIANTS.map(() => [] as number[])
+for (let round = 0; round < 5; round++) {
+  VARIANTS.forEach((_, i) => evaluation[i].push(evaluationMs(bundles[i].cjs, 15)))
+}
+
+const receiver = await startReceiver({ strictJson: false })
+const workers = []
+for (const [i, v] of VARIANTS.entries()) {
+  const bindings = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, RECEIVER_URL: receiver.url }
+  workers.push(await startWorker(`v${i}`, bundles[i].esm, bindings, COMPATIBILITY_DATE))
+}
+
+interface Sample {
+  rps: number
+  cpuPerRequest: number
+  postsPerRequest: number
+  bytesPerRequest: number
+  spansPerRequest: number
+  pointsPerRequest: number
+  errors: number
+}
+const samples: Sample[][] = VARIANTS.map(() => [])
+
+for (let round = 0; round < ROUNDS; round++) {
+  const order = VARIANTS.map((_, i) => (i + round) % VARIANTS.length)
+  for (const i of order) {
+    const worker = workers[i]
+    const url = `${worker.url}${PATH}`
+    await wrk(url, 1)
+    await receiver.idle(1000)
+    const posts = receiver.requests.length
+    const bytes = receiver.requests.reduce((n, r) => n + r.wireBytes, 0)
+    const spans = receiver.spans.length
+    const points = serverPoints()
+    const cpu = worker.cpuSeconds()
+    const { requests, errors } = await wrk(url, DURATION)
+    const cpuUsed = worker.cpuSeconds() - cpu
+    await receiver.idle(1000)
+    const n = Math.max(requests, 1)
+    samples[i].push({
+      rps: requests / DURATION,
+      cpuPerRequest: cpuUsed / n,
+      postsPerRequest: (receiver.requests.length - posts) / n,
+      bytesPerRequest: (receiver.requests.reduce((s, r) => s + r.wireBytes, 0) - bytes) / n,
+      spansPerRequest: (receiver.spans.length - spans) / n,
+      pointsPerRequest: (serverPoints() - points) / n,
+      errors,
+    })
+    console.log(`round ${round + 1} ${VARIANTS[i].name}: ${(requests / DURATION).toFixed(0)} req/s`)
+    // Keep memory flat across rounds: only counts are needed.
+    receiver.spans.length = 0
+    receiver.metrics.length = 0
+  }
+}
+
+function serverPoints(): number {
+  let n = 0
+  for (const m of receiver.metrics) {
+    if (m.name === 'http.server.request.duration') for (const p of m.points) n += p.count ?? 0
+  }
+  return n
+}
+
+await Promise.all(workers.map((w) => w.dispose()))
+await receiver.close()
+
+// Each ratio is taken against bare Hono in the same round, then the median over rounds is reported.
+const ratio = (i: number, key: keyof Sample) => median(samples[i].map((s, r) => s[key] / samples[0][r][key]))
+const fmt = (n: number, digits = 2) => n.toFixed(digits)
+const bareEval = median(evaluation[0])
+const rows = VARIANTS.map((v, i) => {
+  const s = samples[i]
+  const cpuUs = median(s.map((x) => x.cpuPerRequest)) * 1e6
+  const evalMs = median(evaluation[i])
+  return {
+    v,
+    throughput: ratio(i, 'rps'),
+    cpu: ratio(i, 'cpuPerRequest'),
+    cpuUs,
+    posts: median(s.map((x) => x.postsPerRequest)),
+    bundleKiB: bundles[i].gzipBytes / 1024,
+    evaluation: median(evaluation[i].map((e, r) => e / evaluation[0][r])),
+    evalMs,
+    bytes: median(s.map((x) => x.bytesPerRequest)),
+    spans: median(s.map((x) => x.spansPerRequest)),
+    points: median(s.map((x) => x.pointsPerRequest)),
+    errors: s.reduce((n, x) => n + x.errors, 0),
+    rps: median(s.map((x) => x.rps)),
+  }
+})
+
+const mark = (ok: boolean) => (ok ? '✓' : '✗')
+const lines = [
+  `| variant | throughput vs bare | server CPU per request vs bare | export POSTs per request | bundle gzip (min, ESM) | script eval vs bare | OTLP bytes per request | spans per request |`,
+  `|---|---|---|---|---|---|---|---|`,
+  ...rows.map((r) => {
+    const g = r.v.goals
+    const cell = (text: string, ok: boolean) => (g ? `${text} ${mark(ok)}` : text)
+    return `| ${r.v.name} | ${cell(fmt(r.throughput), r.throughput >= GOALS.throughput)} (${fmt(r.rps, 0)}/s) | ${cell(fmt(r.cpu), r.cpu <= GOALS.cpu)} (${fmt(r.cpuUs, 0)} µs) | ${cell(fmt(r.posts, 3), r.posts <= GOALS.posts)} | ${cell(`${fmt(r.bundleKiB, 1)} KiB`, r.bundleKiB <= GOALS.bundleKiB)} | ${cell(fmt(r.evaluation), r.evaluation <= GOALS.evaluation)} (${fmt(r.evalMs)} ms) | ${cell(fmt(r.bytes, 0), r.bytes <= GOALS.bytes)} | ${fmt(r.spans, 3)} |`
+  }),
+]
+const ours = rows.find((r) => r.v.goals)!
+const footer = [
+  '',
+  `wrk -t2 -c${CONNECTIONS} -d${DURATION}s on GET ${PATH}, ${ROUNDS} rounds in rotating order; medians of per-round ratios.`,
+  `edge-otel data points of http.server.request.duration per request: ${fmt(ours.points, 3)}; non-2xx or socket errors over all runs: ${rows.map((r) => r.errors).join('/')}.`,
+  `Goals (edge-otel): throughput ≥ ${GOALS.throughput}, CPU ≤ ${GOALS.cpu}, POSTs ≤ ${GOALS.posts}, bundle ≤ ${GOALS.bundleKiB} KiB, eval ≤ ${GOALS.evaluation}, bytes ≤ ${GOALS.bytes}.`,
+]
+const table = [...lines, ...footer].join('\n')
+console.log(`\n${table}`)
+writeFileSync(resolve(ROOT, 'bench/results.md'), `# Latest \`npm run bench\`\n\n${new Date().toISOString().slice(0, 10)}, ${process.platform} ${process.arch}, ${(await import('node:os')).cpus().length} cores.\n\n${table}\n`)
