@@ -25,6 +25,7 @@ interface Variant {
 const VARIANTS: Variant[] = [
   { name: 'bare Hono', entry: 'variants/bare.ts' },
   { name: 'edge-otel, traces and metrics', entry: 'variants/edge-otel.ts', goals: true },
+  { name: '(reference) bare Hono + @opentelemetry/api, nothing recorded', entry: 'variants/api-only.ts' },
   { name: '@hono/otel + OTel SDK, traces only', entry: 'variants/hono-otel-sdk.ts', define: { WITH_METRICS: 'false' } },
   { name: '@microlabs/otel-cf-workers, traces only', entry: 'variants/otel-cf-workers.ts' },
   { name: '@hono/otel + OTel SDK, traces and metrics', entry: 'variants/hono-otel-sdk.ts', define: { WITH_METRICS: 'true' } },

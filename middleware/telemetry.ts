@@ -42,6 +42,34 @@ const STALE_SCHEDULE_MS = 10_000
 // Captured before any instrumentation patches the global, so exports are never traced.
 const exportFetch: typeof fetch = globalThis.fetch.bind(globalThis)
 
+interface LibraryInstruments {
+  tracer: Tracer
+  serverDuration: Histogram
+  clientDuration: Histogram
+  activeRequests: UpDownCounter
+}
+
+function createInstruments(tracerProvider: EdgeTracerProvider, meterProvider: EdgeMeterProvider): LibraryInstruments {
+  const meter = meterProvider.getMeter(LIBRARY_NAME, LIBRARY_VERSION)
+  return {
+    tracer: tracerProvider.getTracer(LIBRARY_NAME, LIBRARY_VERSION),
+    serverDuration: meter.createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, {
+      description: 'Duration of HTTP server requests.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: HTTP_DURATION_BOUNDARIES },
+    }),
+    clientDuration: meter.createHistogram(METRIC_HTTP_CLIENT_REQUEST_DURATION, {
+      description: 'Duration of HTTP client requests.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: HTTP_DURATION_BOUNDARIES },
+    }),
+    activeRequests: meter.createUpDownCounter(METRIC_HTTP_SERVER_ACTIVE_REQUESTS, {
+      description: 'Number of active HTTP server requests.',
+      unit: '{request}',
+    }),
+  }
+}
+
 /**
  * Everything one isolate holds for telemetry: the providers registered with `@opentelemetry/api`,
  * the ended spans waiting for the next flush, and the exporter. Configured on the first request,
@@ -50,24 +78,26 @@ const exportFetch: typeof fetch = globalThis.fetch.bind(globalThis)
 export class Telemetry {
   readonly tracerProvider = new EdgeTracerProvider((span) => this.onSpanEnd(span))
   readonly meterProvider = new EdgeMeterProvider()
-  readonly tracer: Tracer = this.tracerProvider.getTracer(LIBRARY_NAME, LIBRARY_VERSION)
   /** Unique per isolate; made on the first request, since workerd allows no randomness at startup. */
   instanceId = ''
-  private readonly meter = this.meterProvider.getMeter(LIBRARY_NAME, LIBRARY_VERSION)
-  readonly serverDuration: Histogram = this.meter.createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, {
-    description: 'Duration of HTTP server requests.',
-    unit: 's',
-    advice: { explicitBucketBoundaries: HTTP_DURATION_BOUNDARIES },
-  })
-  readonly clientDuration: Histogram = this.meter.createHistogram(METRIC_HTTP_CLIENT_REQUEST_DURATION, {
-    description: 'Duration of HTTP client requests.',
-    unit: 's',
-    advice: { explicitBucketBoundaries: HTTP_DURATION_BOUNDARIES },
-  })
-  readonly activeRequests: UpDownCounter = this.meter.createUpDownCounter(METRIC_HTTP_SERVER_ACTIVE_REQUESTS, {
-    description: 'Number of active HTTP server requests.',
-    unit: '{request}',
-  })
+  private instruments: LibraryInstruments | undefined
+
+  /** The library's own tracer and request instruments, made on first use to keep them off the startup path. */
+  private get own(): LibraryInstruments {
+    return (this.instruments ??= createInstruments(this.tracerProvider, this.meterProvider))
+  }
+  get tracer(): Tracer {
+    return this.own.tracer
+  }
+  get serverDuration(): Histogram {
+    return this.own.serverDuration
+  }
+  get clientDuration(): Histogram {
+    return this.own.clientDuration
+  }
+  get activeRequests(): UpDownCounter {
+    return this.own.activeRequests
+  }
 
   config: ResolvedConfig | undefined
   resource: Attributes = {}
