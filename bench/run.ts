@@ -22,7 +22,7 @@ interface Variant {
   goals?: boolean
 }
 
-const VARIANTS: Variant[] = [
+const ALL_VARIANTS: Variant[] = [
   { name: 'bare Hono', entry: 'variants/bare.ts' },
   { name: 'edge-otel, traces and metrics', entry: 'variants/edge-otel.ts', goals: true },
   { name: '(reference) bare Hono + @opentelemetry/api, nothing recorded', entry: 'variants/api-only.ts' },
@@ -30,6 +30,10 @@ const VARIANTS: Variant[] = [
   { name: '@microlabs/otel-cf-workers, traces only', entry: 'variants/otel-cf-workers.ts' },
   { name: '@hono/otel + OTel SDK, traces and metrics', entry: 'variants/hono-otel-sdk.ts', define: { WITH_METRICS: 'true' } },
 ]
+
+// BENCH_VARIANTS=bare,edge-otel runs a subset (matched against entry file names); bare always runs first.
+const only = process.env.BENCH_VARIANTS?.split(',')
+const VARIANTS = only ? ALL_VARIANTS.filter((v, i) => i === 0 || only.some((o) => v.entry.includes(o))) : ALL_VARIANTS
 
 const GOALS = { throughput: 0.8, cpu: 1.3, posts: 0.25, bundleKiB: 25, evaluation: 1.5, bytes: 300 }
 
@@ -94,7 +98,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const i of order) {
     const worker = workers[i]
     const url = `${worker.url}${PATH}`
-    await wrk(url, 1)
+    await wrk(url, 2)
     await receiver.idle(1000)
     const posts = receiver.requests.length
     const bytes = receiver.requests.reduce((n, r) => n + r.wireBytes, 0)

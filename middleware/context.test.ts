@@ -36,3 +36,17 @@ describe('AsyncLocalStorageContextManager', () => {
     expect(() => manager.disable().enable()).not.toThrow()
   })
 })
+
+describe('REQUEST_ROOT', () => {
+  it('derives contexts that read, shadow and delete values like the API context', async () => {
+    const { REQUEST_ROOT } = await import('./context.ts')
+    const A = createContextKey('a')
+    const B = createContextKey('b')
+    const one = REQUEST_ROOT.setValue(A, 1)
+    const two = one.setValue(B, 2).setValue(A, 3)
+    expect([one.getValue(A), one.getValue(B)]).toEqual([1, undefined])
+    expect([two.getValue(A), two.getValue(B)]).toEqual([3, 2])
+    expect(two.deleteValue(A).getValue(A)).toBeUndefined()
+    expect(REQUEST_ROOT.getValue(A)).toBeUndefined()
+  })
+})

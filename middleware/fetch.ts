@@ -17,9 +17,14 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT'
 
 /** The semconv method attributes: known methods as-is, others as `_OTHER` plus the original. */
 export function methodAttributes(method: string, target: Attributes): string {
+  if (KNOWN_METHODS.has(method)) {
+    target[ATTR_HTTP_REQUEST_METHOD] = method
+    return method
+  }
   const upper = method.toUpperCase()
   if (KNOWN_METHODS.has(upper)) {
     target[ATTR_HTTP_REQUEST_METHOD] = upper
+    target[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method
     return upper
   }
   target[ATTR_HTTP_REQUEST_METHOD] = '_OTHER'

@@ -1,4 +1,4 @@
-export { otel, type OtelMiddlewareOptions, type OtelVariables } from './otel.ts'
+export { otel, type OtelMiddlewareOptions } from './otel.ts'
 export { instrumentEnv, instrumentFetch } from './fetch.ts'
 export type { OtelOptions, OtlpProtocol } from './config.ts'
 export type { OtlpPayload, Transport } from './export.ts'

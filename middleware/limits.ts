@@ -19,7 +19,8 @@ export const defaultSpanLimits: SpanLimits = {
   linkCount: 128,
 }
 
-function truncate(value: AttributeValue, max: number): AttributeValue {
+/** Cuts strings (alone or in arrays) to `max` characters. */
+export function truncate(value: AttributeValue, max: number): AttributeValue {
   if (typeof value === 'string') return value.length > max ? value.slice(0, max) : value
   if (Array.isArray(value)) {
     return (value as unknown[]).map((v) => (typeof v === 'string' && v.length > max ? v.slice(0, max) : v)) as AttributeValue
@@ -27,7 +28,8 @@ function truncate(value: AttributeValue, max: number): AttributeValue {
   return value
 }
 
-function isValidValue(value: unknown): value is AttributeValue {
+/** A string, finite-or-infinite number (not NaN), boolean, or a homogeneous array of them. */
+export function isValidValue(value: unknown): value is AttributeValue {
   const t = typeof value
   if (t === 'string' || t === 'boolean' || (t === 'number' && !Number.isNaN(value))) return true
   if (!Array.isArray(value)) return false

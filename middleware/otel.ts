@@ -1,4 +1,4 @@
-import { type Attributes, type Context as ApiContext, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, propagation, trace } from '@opentelemetry/api'
+import { type Attributes, type Context as ApiContext, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -14,6 +14,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import { now } from './clock.ts'
 import type { OtelOptions } from './config.ts'
+import { REQUEST_ROOT } from './context.ts'
 import type { Transport } from './export.ts'
 import { instrumentEnv, instrumentGlobalFetch, methodAttributes } from './fetch.ts'
 import { headersGetter } from './propagation.ts'
@@ -25,9 +26,6 @@ export interface OtelMiddlewareOptions extends OtelOptions {
   /** Replaces the OTLP/HTTP transport, e.g. to send elsewhere. */
   transport?: Transport
 }
-
-/** Hono variables set by the middleware: `c.get('span')` is the request's SERVER span. */
-export type OtelVariables = { span: Span }
 
 const defaults: OtelMiddlewareOptions = { instrumentGlobalFetch: true }
 
@@ -54,6 +52,75 @@ function flushAfterResponse(c: Context): void {
   }
 }
 
+/** What the middleware keeps about one request between its start and its end. */
+interface RequestTelemetry {
+  span: Span
+  context: ApiContext
+  start: number
+  method: string
+  scheme: string
+  activeAttributes: Attributes
+}
+
+function startRequest(c: Context, options: OtelMiddlewareOptions): RequestTelemetry {
+  telemetry.configure(c.env as Record<string, unknown>, options, options.transport)
+  if (c.env && typeof c.env === 'object') c.env = instrumentEnv(c.env)
+  const raw = c.req.raw
+  const url = splitUrl(raw.url)
+  const attributes: Attributes = {}
+  const method = methodAttributes(raw.method, attributes)
+  const scheme = url?.scheme ?? 'http'
+  attributes[ATTR_URL_PATH] = url?.path ?? c.req.path
+  attributes[ATTR_URL_SCHEME] = scheme
+  if (url) attributes[ATTR_SERVER_ADDRESS] = url.host
+  if (url?.port) attributes[ATTR_SERVER_PORT] = url.port
+  const headers = raw.headers
+  const userAgent = headers.get('user-agent')
+  if (userAgent) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent
+  const parent = telemetry.propagator.extract(REQUEST_ROOT, headers, headersGetter)
+  const span = telemetry.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER, attributes }, parent)
+  const activeAttributes = { [ATTR_HTTP_REQUEST_METHOD]: attributes[ATTR_HTTP_REQUEST_METHOD], [ATTR_URL_SCHEME]: scheme }
+  telemetry.activeRequests.add(1, activeAttributes)
+  return { span, context: trace.setSpan(parent, span), start: now(), method, scheme, activeAttributes }
+}
+
+/** Ends the span, records the request metrics and schedules the export. Never throws. */
+function endRequest(c: Context, r: RequestTelemetry, self: unknown, thrown: unknown): void {
+  try {
+    telemetry.activeRequests.add(-1, r.activeAttributes)
+    const status = thrown ? 500 : c.res.status
+    // An exception Hono turned into a 4xx (HTTPException) is an answer, not a server error.
+    const error = thrown ? asError(thrown) : status >= 500 ? c.error : undefined
+    const errorType = error ? errorTypeOf(error) : status >= 500 ? String(status) : undefined
+    const route = routeOf(c, self)
+    const span = r.span
+    if (route) {
+      span.setAttribute(ATTR_HTTP_ROUTE, route)
+      span.updateName(`${r.method === '_OTHER' ? 'HTTP' : r.method} ${route}`)
+    }
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
+    if (error) span.recordException(error)
+    if (errorType) span.setAttribute(ATTR_ERROR_TYPE, errorType)
+    if (error || status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: error?.message })
+    span.end()
+    // Keys in sorted order, so the series lookup needs no sort.
+    const metricAttributes: Attributes = {}
+    if (errorType) metricAttributes[ATTR_ERROR_TYPE] = errorType
+    metricAttributes[ATTR_HTTP_REQUEST_METHOD] = r.activeAttributes[ATTR_HTTP_REQUEST_METHOD]
+    metricAttributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status
+    if (route) metricAttributes[ATTR_HTTP_ROUTE] = route
+    metricAttributes[ATTR_URL_SCHEME] = r.scheme
+    telemetry.serverDuration.record((now() - r.start) / 1000, metricAttributes)
+    flushAfterResponse(c)
+  } catch (error) {
+    telemetry.warnOnce(`could not end the request span (${String(error)}).`, 'end')
+  }
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value))
+}
+
 /**
  * Traces each request with a SERVER span (HTTP semantic conventions), continues the caller's
  * W3C trace context, records `http.server.request.duration`, traces outbound `fetch` and
@@ -75,74 +142,27 @@ export const otel = (config?: OtelMiddlewareOptions): MiddlewareHandler => {
   const options = { ...defaults, ...config }
   if (options.instrumentGlobalFetch) instrumentGlobalFetch()
 
-  return async function otelMiddleware(c, next) {
-    let span: Span
-    let requestContext: ApiContext
-    let start: number
-    let method: string
-    let scheme: string
-    let activeAttributes: Attributes
+  return function otelMiddleware(c, next) {
+    let request: RequestTelemetry
     try {
-      telemetry.configure(c.env as Record<string, unknown>, options, options.transport)
-      if (c.env && typeof c.env === 'object') c.env = instrumentEnv(c.env)
-      const request = c.req.raw
-      const url = splitUrl(request.url)
-      const attributes: Attributes = {}
-      method = methodAttributes(request.method, attributes)
-      scheme = url?.scheme ?? 'http'
-      attributes[ATTR_URL_PATH] = url?.path ?? c.req.path
-      attributes[ATTR_URL_SCHEME] = scheme
-      if (url) attributes[ATTR_SERVER_ADDRESS] = url.host
-      if (url?.port) attributes[ATTR_SERVER_PORT] = url.port
-      const userAgent = request.headers.get('user-agent')
-      if (userAgent) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent
-      const parent = propagation.extract(ROOT_CONTEXT, request.headers, headersGetter)
-      span = telemetry.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER, attributes }, parent)
-      requestContext = trace.setSpan(parent, span)
-      c.set('span' as never, span as never)
-      activeAttributes = { [ATTR_HTTP_REQUEST_METHOD]: attributes[ATTR_HTTP_REQUEST_METHOD], [ATTR_URL_SCHEME]: scheme }
-      start = now()
-      telemetry.activeRequests.add(1, activeAttributes)
+      request = startRequest(c, options)
     } catch (error) {
       telemetry.warnOnce(`could not start the request span (${String(error)}); the request is served untraced.`, 'start')
       return next()
     }
-
-    let thrown: Error | undefined
+    let handled: Promise<void>
     try {
-      await telemetry.contextManager.with(requestContext, next)
+      handled = telemetry.contextManager.with(request.context, next)
     } catch (error) {
-      thrown = error instanceof Error ? error : new Error(String(error))
+      endRequest(c, request, otelMiddleware, error)
       throw error
-    } finally {
-      try {
-        telemetry.activeRequests.add(-1, activeAttributes)
-        const status = thrown ? 500 : c.res.status
-        // An exception Hono turned into a 4xx (HTTPException) is an answer, not a server error.
-        const error = thrown ?? (status >= 500 ? c.error : undefined)
-        const errorType = error ? errorTypeOf(error) : status >= 500 ? String(status) : undefined
-        const route = routeOf(c, otelMiddleware)
-        if (route) {
-          span.setAttribute(ATTR_HTTP_ROUTE, route)
-          span.updateName(`${method === '_OTHER' ? 'HTTP' : method} ${route}`)
-        }
-        span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
-        if (error) span.recordException(error)
-        if (errorType) span.setAttribute(ATTR_ERROR_TYPE, errorType)
-        if (error || status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: error?.message })
-        span.end()
-        // Keys in sorted order, so the series lookup needs no sort.
-        const metricAttributes: Attributes = {}
-        if (errorType) metricAttributes[ATTR_ERROR_TYPE] = errorType
-        metricAttributes[ATTR_HTTP_REQUEST_METHOD] = activeAttributes[ATTR_HTTP_REQUEST_METHOD]
-        metricAttributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status
-        if (route) metricAttributes[ATTR_HTTP_ROUTE] = route
-        metricAttributes[ATTR_URL_SCHEME] = scheme
-        telemetry.serverDuration.record((now() - start) / 1000, metricAttributes)
-        flushAfterResponse(c)
-      } catch (error) {
-        telemetry.warnOnce(`could not end the request span (${String(error)}).`, 'end')
-      }
     }
+    return handled.then(
+      () => endRequest(c, request, otelMiddleware, undefined),
+      (error: unknown) => {
+        endRequest(c, request, otelMiddleware, error)
+        throw error
+      },
+    )
   }
 }

@@ -108,11 +108,12 @@ export class Telemetry {
   private readonly reported = new Set<string>()
 
   readonly contextManager = new AsyncLocalStorageContextManager()
+  readonly propagator = new W3CPropagator()
 
   /** Registers the providers, context manager and propagator with `@opentelemetry/api`. */
   register(): void {
     context.setGlobalContextManager(this.contextManager)
-    propagation.setGlobalPropagator(new W3CPropagator())
+    propagation.setGlobalPropagator(this.propagator)
     trace.setGlobalTracerProvider(this.tracerProvider)
     metrics.setGlobalMeterProvider(this.meterProvider)
   }

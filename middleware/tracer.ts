@@ -20,7 +20,7 @@ import {
 import { ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE } from '@opentelemetry/semantic-conventions'
 import { now, toMillis } from './clock.ts'
 import { newSpanId, newTraceId } from './ids.ts'
-import { type SpanLimits, defaultSpanLimits, setLimitedAttribute } from './limits.ts'
+import { type SpanLimits, defaultSpanLimits, isValidValue, setLimitedAttribute, truncate } from './limits.ts'
 
 /** The W3C Level 2 "random trace-id" flag: our trace ids are random, so new traces carry it. */
 export const TRACE_FLAG_RANDOM = 0x02
@@ -62,13 +62,16 @@ export interface FinishedSpan {
   readonly status: SpanStatus
 }
 
+/** Shared by spans with no events or links, so most spans allocate neither array. */
+const NONE = Object.freeze([]) as unknown as never[]
+
 /** Receives each span once, when it ends. */
 export type SpanSink = (span: FinishedSpan) => void
 
 class RecordingSpan implements Span, FinishedSpan {
   readonly attributes: Attributes = {}
-  readonly events: SpanEvent[] = []
-  readonly links: SpanLink[] = []
+  events: SpanEvent[] = NONE
+  links: SpanLink[] = NONE
   droppedAttributes = 0
   droppedEvents = 0
   droppedLinks = 0
@@ -114,13 +117,17 @@ class RecordingSpan implements Span, FinishedSpan {
   }
 
   setAttribute(key: string, value: AttributeValue | undefined): this {
-    if (this.ended) return this
-    const had = key in this.attributes
-    if (setLimitedAttribute(this.attributes, key, value, this.limits, this.attributeCount)) {
-      if (!had && key in this.attributes) this.attributeCount++
-    } else {
-      this.droppedAttributes++
+    if (this.ended || !key || !isValidValue(value)) return this
+    const attributes = this.attributes
+    if (!(key in attributes)) {
+      if (this.attributeCount >= this.limits.attributeCount) {
+        this.droppedAttributes++
+        return this
+      }
+      this.attributeCount++
     }
+    const max = this.limits.attributeValueLength
+    attributes[key] = max === Infinity ? value : truncate(value, max)
     return this
   }
 
@@ -148,6 +155,7 @@ class RecordingSpan implements Span, FinishedSpan {
       if (setLimitedAttribute(kept, key, attributes[key], this.limits, count)) count = Object.keys(kept).length
       else dropped++
     }
+    if (this.events === NONE) this.events = []
     this.events.push({ name, time: toMillis(time), attributes: kept, droppedAttributes: dropped })
     return this
   }
@@ -155,7 +163,10 @@ class RecordingSpan implements Span, FinishedSpan {
   addLink(link: Link): this {
     if (this.ended) return this
     if (this.links.length >= this.limits.linkCount) this.droppedLinks++
-    else this.links.push({ context: link.context, attributes: link.attributes ?? {} })
+    else {
+      if (this.links === NONE) this.links = []
+      this.links.push({ context: link.context, attributes: link.attributes ?? {} })
+    }
     return this
   }
 
