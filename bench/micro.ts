@@ -1,9 +1,9 @@
 // In-process microbenchmark of the middleware alone: ns and allocated bytes per request, against
 // the same app without it, in one Node process. The exporter encodes every batch as usual and
 // hands it to a transport that drops it, so encoding is counted and the network is not.
-// Run with `npm run bench:micro` (it needs --expose-gc and a young generation large enough that
-// a measured batch triggers no GC, which it checks).
-import { PerformanceObserver } from 'node:perf_hooks'
+// Run with `npm run bench:micro`. Allocated bytes = heap growth plus what each GC in between freed,
+// read with v8.GCProfiler.
+import { GCProfiler } from 'node:v8'
 import { Hono } from 'hono'
 import { otel } from '../middleware/index.ts'
 
@@ -40,26 +40,20 @@ async function run(app: Hono, n: number): Promise<void> {
   await Promise.all(pending)
 }
 
-let gcs = 0
-new PerformanceObserver((list) => (gcs += list.getEntries().length)).observe({ entryTypes: ['gc'] })
-const maybeGc = (globalThis as { gc?: () => void }).gc
-if (!maybeGc) throw new Error('run with node --expose-gc (npm run bench:micro does)')
-const gc = maybeGc
-
-async function measure(app: Hono): Promise<{ ns: number; bytes: number | undefined }> {
+async function measure(app: Hono): Promise<{ ns: number; bytes: number }> {
   await run(app, 2_000) // warm up: compile, and let the JIT settle
   const start = process.hrtime.bigint()
   await run(app, REQUESTS)
   const ns = Number(process.hrtime.bigint() - start) / REQUESTS
-  // Allocation: a smaller batch with no GC in between, read from the heap growth.
-  gc()
-  await new Promise((r) => setTimeout(r, 10))
-  const gcsBefore = gcs
+  const profiler = new GCProfiler()
   const heapBefore = process.memoryUsage().heapUsed
-  await run(app, 2_000)
-  const grown = process.memoryUsage().heapUsed - heapBefore
-  await new Promise((r) => setTimeout(r, 10))
-  return { ns, bytes: gcs === gcsBefore ? grown / 2_000 : undefined }
+  profiler.start()
+  await run(app, 5_000)
+  const heapAfter = process.memoryUsage().heapUsed
+  const { statistics } = profiler.stop()
+  let freed = 0
+  for (const gc of statistics) freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize
+  return { ns, bytes: (heapAfter - heapBefore + freed) / 5_000 }
 }
 
 const bare = bareApp()
@@ -69,7 +63,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const [name, app] of round % 2 ? ([['traced', traced], ['bare', bare]] as const) : ([['bare', bare], ['traced', traced]] as const)) {
     const { ns, bytes } = await measure(app)
     results[name].push(ns)
-    if (bytes !== undefined) results[`${name}Bytes`].push(bytes)
+    results[`${name}Bytes`].push(bytes)
   }
 }
 const median = (a: number[]) => (a.length ? [...a].sort((x, y) => x - y)[a.length >> 1] : NaN)
@@ -81,4 +75,3 @@ console.log(`|---|---|---|`)
 console.log(`| bare Hono | ${bareNs.toFixed(0)} | ${median(results.bareBytes).toFixed(0)} |`)
 console.log(`| with edge-otel | ${tracedNs.toFixed(0)} (${median(ratios).toFixed(2)}× bare) | ${median(results.tracedBytes).toFixed(0)} |`)
 console.log(`\nNode ${process.version}, ${REQUESTS} requests per round, ${ROUNDS} alternating rounds, medians; exports awaited every ${BATCH} requests.`)
-console.log(`Allocation rounds without a GC: bare ${results.bareBytes.length}/${ROUNDS}, edge-otel ${results.tracedBytes.length}/${ROUNDS}.`)
