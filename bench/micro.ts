@@ -3,6 +3,7 @@
 // hands it to a transport that drops it, so encoding is counted and the network is not.
 // Run with `npm run bench:micro`. Allocated bytes = heap growth plus what each GC in between freed,
 // read with v8.GCProfiler.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { GCProfiler } from 'node:v8'
 import { Hono } from 'hono'
 import { otel } from '../middleware/index.ts'
@@ -70,8 +71,16 @@ const median = (a: number[]) => (a.length ? [...a].sort((x, y) => x - y)[a.lengt
 const bareNs = median(results.bare)
 const tracedNs = median(results.traced)
 const ratios = results.traced.map((t, i) => t / results.bare[i])
-console.log(`| app | ns per request | allocated bytes per request |`)
-console.log(`|---|---|---|`)
-console.log(`| bare Hono | ${bareNs.toFixed(0)} | ${median(results.bareBytes).toFixed(0)} |`)
-console.log(`| with edge-otel | ${tracedNs.toFixed(0)} (${median(ratios).toFixed(2)}× bare) | ${median(results.tracedBytes).toFixed(0)} |`)
-console.log(`\nNode ${process.version}, ${REQUESTS} requests per round, ${ROUNDS} alternating rounds, medians; exports awaited every ${BATCH} requests.`)
+const table = [
+  `| app | ns per request | allocated bytes per request |`,
+  `|---|---|---|`,
+  `| bare Hono | ${bareNs.toFixed(0)} | ${median(results.bareBytes).toFixed(0)} |`,
+  `| with edge-otel | ${tracedNs.toFixed(0)} (${median(ratios).toFixed(2)}× bare) | ${median(results.tracedBytes).toFixed(0)} (+${(median(results.tracedBytes) - median(results.bareBytes)).toFixed(0)}) |`,
+  '',
+  `Node ${process.version} with --experimental-async-context-frame, ${REQUESTS} requests per round, ${ROUNDS} alternating rounds, medians; exports awaited every ${BATCH} requests.`,
+].join('\n')
+console.log(table)
+// Kept beside the workerd table that `npm run bench` writes first.
+const resultsFile = new URL('results.md', import.meta.url)
+const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8').split('\n## In-process')[0].trimEnd() : '# Latest `npm run bench`'
+writeFileSync(resultsFile, `${previous}\n\n## In-process microbenchmark (\`npm run bench:micro\`)\n\n${table}\n`)

@@ -27,6 +27,11 @@ export interface OtelOptions {
    * close together share one export. Default 100 (the spec's 5000 does not fit a `waitUntil` budget).
    */
   batchDelay?: number
+  /**
+   * Series kept per metric instrument between exports; past it, new attribute sets are recorded
+   * in the `otel.metric.overflow=true` series. Default 2000.
+   */
+  metricCardinalityLimit?: number
 }
 
 export interface ResolvedConfig {
@@ -45,6 +50,7 @@ export interface ResolvedConfig {
   maxExportBatchSize: number
   /** `OTEL_BSP_MAX_QUEUE_SIZE`: spans held between exports; more are dropped and counted. */
   maxQueueSize: number
+  cardinalityLimit: number
 }
 
 export interface ConfigResult {
@@ -195,6 +201,7 @@ export function resolveConfig(env: Env, options: OtelOptions = {}): ConfigResult
     batchDelay: options.batchDelay ?? resolveLimit(env, 'OTEL_BSP_SCHEDULE_DELAY', 100, problems),
     maxExportBatchSize: resolveLimit(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, problems) || 512,
     maxQueueSize: resolveLimit(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048, problems) || 2048,
+    cardinalityLimit: Math.max(2, options.metricCardinalityLimit ?? 2000),
   }
   return { config, problems: [...new Set(problems)] }
 }

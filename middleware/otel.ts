@@ -10,6 +10,7 @@ import {
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions'
+import { ATTR_FAAS_COLDSTART, ATTR_FAAS_TRIGGER, FAAS_TRIGGER_VALUE_HTTP } from '@opentelemetry/semantic-conventions/incubating'
 import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import { now } from './clock.ts'
@@ -52,6 +53,8 @@ function flushAfterResponse(c: Context): void {
   }
 }
 
+const FAAS_HTTP: Attributes = { [ATTR_FAAS_TRIGGER]: FAAS_TRIGGER_VALUE_HTTP }
+
 /** What the middleware keeps about one request between its start and its end. */
 interface RequestTelemetry {
   span: Span
@@ -78,6 +81,12 @@ function startRequest(c: Context, options: OtelMiddlewareOptions): RequestTeleme
   const userAgent = headers.get('user-agent')
   if (userAgent) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent
   const parent = telemetry.propagator.extract(REQUEST_ROOT, headers, headersGetter)
+  attributes[ATTR_FAAS_TRIGGER] = FAAS_TRIGGER_VALUE_HTTP
+  const coldStart = telemetry.takeColdStart()
+  if (coldStart) {
+    attributes[ATTR_FAAS_COLDSTART] = true
+    telemetry.faas.coldStarts.add(1, FAAS_HTTP)
+  }
   const span = telemetry.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER, attributes }, parent)
   const activeAttributes = { [ATTR_HTTP_REQUEST_METHOD]: attributes[ATTR_HTTP_REQUEST_METHOD], [ATTR_URL_SCHEME]: scheme }
   telemetry.activeRequests.add(1, activeAttributes)
@@ -111,6 +120,7 @@ function endRequest(c: Context, r: RequestTelemetry, self: unknown, thrown: unkn
     if (route) metricAttributes[ATTR_HTTP_ROUTE] = route
     metricAttributes[ATTR_URL_SCHEME] = r.scheme
     telemetry.serverDuration.record((now() - r.start) / 1000, metricAttributes)
+    ;(errorType ? telemetry.faas.errors : telemetry.faas.invocations).add(1, FAAS_HTTP)
     flushAfterResponse(c)
   } catch (error) {
     telemetry.warnOnce(`could not end the request span (${String(error)}).`, 'end')

@@ -1,14 +1,17 @@
 import {
   type Attributes,
+  type Counter,
   type Histogram,
   type Tracer,
   type UpDownCounter,
+  ValueType,
   context,
   metrics,
   propagation,
   trace,
 } from '@opentelemetry/api'
 import {
+  ATTR_ERROR_TYPE,
   ATTR_SERVICE_INSTANCE_ID,
   ATTR_SERVICE_NAME,
   ATTR_SERVICE_VERSION,
@@ -23,15 +26,28 @@ import {
   ATTR_CLOUD_PROVIDER,
   ATTR_FAAS_INSTANCE,
   ATTR_FAAS_NAME,
+  ATTR_OTEL_COMPONENT_NAME,
+  ATTR_OTEL_COMPONENT_TYPE,
+  METRIC_FAAS_COLDSTARTS,
+  METRIC_FAAS_ERRORS,
+  METRIC_FAAS_INVOCATIONS,
   METRIC_HTTP_SERVER_ACTIVE_REQUESTS,
+  METRIC_OTEL_SDK_EXPORTER_METRIC_DATA_POINT_EXPORTED,
+  METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED,
 } from '@opentelemetry/semantic-conventions/incubating'
 import { type OtelOptions, type ResolvedConfig, resolveConfig } from './config.ts'
 import { AsyncLocalStorageContextManager } from './context.ts'
-import { type OtlpPayload, type Transport, OtlpHttpTransport, encodeMetrics, encodeTraces } from './export.ts'
+import { ExportError, type OtlpPayload, type Transport, OtlpHttpTransport, encodeMetrics, encodeTraces } from './export.ts'
 import { EdgeMeterProvider } from './metrics.ts'
 import { W3CPropagator } from './propagation.ts'
 import { EdgeTracerProvider, type FinishedSpan } from './tracer.ts'
 import { LIBRARY_NAME, LIBRARY_VERSION } from './version.ts'
+
+/** `error.type` of a failed export: the HTTP status, or the error's name (network errors, timeouts). */
+function errorTypeOf(reason: unknown): string {
+  if (reason instanceof ExportError && reason.status !== undefined) return String(reason.status)
+  return reason instanceof Error ? reason.name || 'Error' : '_OTHER'
+}
 
 /** The semconv advisory boundaries for HTTP request durations, in seconds. */
 export const HTTP_DURATION_BOUNDARIES = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
@@ -47,6 +63,11 @@ interface LibraryInstruments {
   serverDuration: Histogram
   clientDuration: Histogram
   activeRequests: UpDownCounter
+  coldStarts: Counter
+  invocations: Counter
+  errors: Counter
+  spansExported: Counter
+  pointsExported: Counter
 }
 
 function createInstruments(tracerProvider: EdgeTracerProvider, meterProvider: EdgeMeterProvider): LibraryInstruments {
@@ -66,6 +87,19 @@ function createInstruments(tracerProvider: EdgeTracerProvider, meterProvider: Ed
     activeRequests: meter.createUpDownCounter(METRIC_HTTP_SERVER_ACTIVE_REQUESTS, {
       description: 'Number of active HTTP server requests.',
       unit: '{request}',
+    }),
+    coldStarts: meter.createCounter(METRIC_FAAS_COLDSTARTS, { description: 'Number of invocation cold starts.', unit: '{coldstart}', valueType: ValueType.INT }),
+    invocations: meter.createCounter(METRIC_FAAS_INVOCATIONS, { description: 'Number of successful invocations.', unit: '{invocation}', valueType: ValueType.INT }),
+    errors: meter.createCounter(METRIC_FAAS_ERRORS, { description: 'Number of invocation errors.', unit: '{error}', valueType: ValueType.INT }),
+    spansExported: meter.createCounter(METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED, {
+      description: 'The number of spans for which the export has finished, either successful or failed.',
+      unit: '{span}',
+      valueType: ValueType.INT,
+    }),
+    pointsExported: meter.createCounter(METRIC_OTEL_SDK_EXPORTER_METRIC_DATA_POINT_EXPORTED, {
+      description: 'The number of metric data points for which the export has finished, either successful or failed.',
+      unit: '{data_point}',
+      valueType: ValueType.INT,
     }),
   }
 }
@@ -98,6 +132,18 @@ export class Telemetry {
   get activeRequests(): UpDownCounter {
     return this.own.activeRequests
   }
+  get faas(): Pick<LibraryInstruments, 'coldStarts' | 'invocations' | 'errors'> {
+    return this.own
+  }
+
+  private coldStartTaken = false
+
+  /** True exactly once per isolate: for its first request. */
+  takeColdStart(): boolean {
+    if (this.coldStartTaken) return false
+    this.coldStartTaken = true
+    return true
+  }
 
   config: ResolvedConfig | undefined
   resource: Attributes = {}
@@ -127,6 +173,7 @@ export class Telemetry {
     this.instanceId ||= crypto.randomUUID()
     this.tracerProvider.limits = config.spanLimits
     this.meterProvider.settings.temporality = config.temporality
+    this.meterProvider.settings.cardinalityLimit = config.cardinalityLimit
     this.resource = {
       [ATTR_SERVICE_NAME]: config.serviceName,
       [ATTR_TELEMETRY_SDK_NAME]: LIBRARY_NAME,
@@ -197,11 +244,19 @@ export class Telemetry {
       if (collected.length && config.metricsUrl) payloads.push(encodeMetrics(config.metricsProtocol, this.resource, collected))
       const results = await Promise.allSettled(payloads.map((p) => this.transport!.send(p)))
       results.forEach((result, i) => {
+        const p = payloads[i]
+        const json = (p.signal === 'traces' ? config.tracesProtocol : config.metricsProtocol) === 'http/json'
+        const attributes: Attributes = {
+          [ATTR_OTEL_COMPONENT_TYPE]: `otlp_http${json ? '_json' : ''}_${p.signal === 'traces' ? 'span' : 'metric'}_exporter`,
+          [ATTR_OTEL_COMPONENT_NAME]: `${LIBRARY_NAME}/${p.signal}`,
+        }
         if (result.status === 'rejected') {
-          const p = payloads[i]
+          attributes[ATTR_ERROR_TYPE] = errorTypeOf(result.reason)
           const reason = result.reason instanceof Error ? result.reason.message : String(result.reason)
           this.warnOnce(`export of ${p.signal} failed (${reason}); ${p.items} items were dropped. Check that the collector is reachable.`, `${p.signal}:${reason}`)
         }
+        // Counted now, exported with the next flush: a failed export cannot report itself.
+        ;(p.signal === 'traces' ? this.own.spansExported : this.own.pointsExported).add(p.items, attributes)
       })
       if (this.droppedSpans) {
         this.warnOnce(

@@ -65,6 +65,9 @@ describe('the three example functions in workerd, exporting OTLP/HTTP protobuf t
       'user_agent.original': 'edge-otel-test',
       'http.route': '/orders/:id',
       'http.response.status_code': 200,
+      'faas.trigger': 'http',
+      // The first request this isolate served.
+      'faas.coldstart': true,
     })
     expect(gatewayServer.status.code ?? 0).toBe(0)
     expect(gatewayClient.name).toBe('GET')
