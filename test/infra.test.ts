@@ -163,3 +163,18 @@ describe('names shared by the library, the rules and the dashboard', () => {
     expect(JSON.stringify(latency)).toContain('16686/search?service=')
   })
 })
+
+describe('infra/docker-compose.yml with docker-compose', () => {
+  const available = (() => {
+    try {
+      execFileSync('docker-compose', ['version'], { stdio: 'ignore' })
+      return true
+    } catch {
+      return false
+    }
+  })()
+
+  it.runIf(available)('passes `docker-compose config` (no engine needed)', () => {
+    execFileSync('docker-compose', ['-f', resolve(INFRA, 'docker-compose.yml'), 'config', '-q'], { stdio: 'pipe' })
+  })
+})
