@@ -88,6 +88,19 @@ describe('resolveConfig', () => {
     expect(config.spanLimits).toMatchObject({ attributeCount: 16, attributeValueLength: 256, eventCount: 128 })
   })
 
+  it('compresses with gzip unless told otherwise, per signal too', () => {
+    expect(resolveConfig({}).config).toMatchObject({ tracesGzip: true, metricsGzip: true, tracesTimeout: 10_000 })
+    const { config, problems } = resolveConfig({
+      OTEL_EXPORTER_OTLP_COMPRESSION: 'none',
+      OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: 'gzip',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '2500',
+      OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '500',
+    })
+    expect(problems).toEqual([])
+    expect(config).toMatchObject({ tracesGzip: false, metricsGzip: true, tracesTimeout: 500, metricsTimeout: 2500 })
+    expect(resolveConfig({ OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd' }).problems[0]).toContain('OTEL_EXPORTER_OTLP_COMPRESSION="zstd" is not supported')
+  })
+
   it('ignores bindings that are not strings', () => {
     const { config, problems } = resolveConfig({ OTEL_SERVICE_NAME: { nested: true }, OTEL_EXPORTER_OTLP_ENDPOINT: 42 } as never)
     expect([config.serviceName, config.tracesUrl, problems]).toEqual(['unknown_service', undefined, []])

@@ -42,6 +42,10 @@ export interface ResolvedConfig {
   metricsHeaders: Record<string, string>
   tracesProtocol: OtlpProtocol
   metricsProtocol: OtlpProtocol
+  tracesTimeout: number
+  metricsTimeout: number
+  tracesGzip: boolean
+  metricsGzip: boolean
   resourceAttributes: Attributes
   temporality: TemporalityPreference
   spanLimits: SpanLimits
@@ -129,6 +133,15 @@ function resolveProtocol(value: string | undefined, name: string, problems: stri
   return 'http/protobuf'
 }
 
+function resolveCompression(value: string | undefined, name: string, fallback: boolean, problems: string[]): boolean {
+  if (value === undefined) return fallback
+  const v = value.toLowerCase()
+  if (v === 'gzip') return true
+  if (v === 'none') return false
+  problems.push(`${name}="${value}" is not supported; using ${fallback ? '"gzip"' : '"none"'}. Set it to "gzip" or "none".`)
+  return fallback
+}
+
 function resolveLimit(env: Env, name: string, fallback: number, problems: string[]): number {
   const value = read(env, name)
   if (value === undefined) return fallback
@@ -182,6 +195,13 @@ export function resolveConfig(env: Env, options: OtelOptions = {}): ConfigResult
       )
   }
 
+  const timeout = resolveLimit(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, problems) || 10_000
+  const signalTimeout = (name: string) => (read(env, name) ? resolveLimit(env, name, timeout, problems) || timeout : timeout)
+  // gzip by default, as the Collector's own otlphttp exporter does: a coalesced batch shrinks to
+  // about half on the wire (the spec's default is none; OTEL_EXPORTER_OTLP_COMPRESSION=none restores it).
+  const compression = resolveCompression(read(env, 'OTEL_EXPORTER_OTLP_COMPRESSION'), 'OTEL_EXPORTER_OTLP_COMPRESSION', true, problems)
+  const signalCompression = (name: string) => resolveCompression(read(env, name), name, compression, problems)
+
   const config: ResolvedConfig = {
     serviceName,
     tracesUrl: resolveUrl(base, exactTraces, '/v1/traces', ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', baseName], problems),
@@ -190,6 +210,10 @@ export function resolveConfig(env: Env, options: OtelOptions = {}): ConfigResult
     metricsHeaders: signalHeaders('OTEL_EXPORTER_OTLP_METRICS_HEADERS'),
     tracesProtocol: tracesProtocolText ? resolveProtocol(tracesProtocolText, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', problems) : baseProtocol,
     metricsProtocol: metricsProtocolText ? resolveProtocol(metricsProtocolText, 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', problems) : baseProtocol,
+    tracesTimeout: signalTimeout('OTEL_EXPORTER_OTLP_TRACES_TIMEOUT'),
+    metricsTimeout: signalTimeout('OTEL_EXPORTER_OTLP_METRICS_TIMEOUT'),
+    tracesGzip: signalCompression('OTEL_EXPORTER_OTLP_TRACES_COMPRESSION'),
+    metricsGzip: signalCompression('OTEL_EXPORTER_OTLP_METRICS_COMPRESSION'),
     resourceAttributes,
     temporality,
     spanLimits: {

@@ -1,42 +1,24 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
-import { ExportError, OtlpHttpTransport, encodeTraces } from './export.ts'
+import { describe, expect, it } from 'vitest'
+import { ExportError, encodeMetrics, encodeTraces } from './export.ts'
+import { EdgeMeterProvider } from './metrics.ts'
 import { EdgeTracerProvider, type FinishedSpan } from './tracer.ts'
 
-let receiver: Receiver | undefined
-afterEach(async () => {
-  await receiver?.close()
-  receiver = undefined
+describe('encodeTraces / encodeMetrics', () => {
+  it('pick the content type of the protocol and count the items', async () => {
+    const spans: FinishedSpan[] = []
+    new EdgeTracerProvider((s) => spans.push(s)).getTracer('t').startSpan('s').end()
+    expect(encodeTraces('http/protobuf', {}, spans)).toMatchObject({ signal: 'traces', contentType: 'application/x-protobuf', items: 1 })
+    expect(encodeTraces('http/json', {}, spans)).toMatchObject({ contentType: 'application/json', items: 1 })
+    const meters = new EdgeMeterProvider()
+    meters.getMeter('m').createCounter('c').add(1, { a: 1 })
+    meters.getMeter('m').createCounter('c').add(1, { a: 2 })
+    expect(encodeMetrics('http/protobuf', {}, await meters.collect())).toMatchObject({ signal: 'metrics', items: 2 })
+  })
 })
 
-function oneSpan(): FinishedSpan[] {
-  const spans: FinishedSpan[] = []
-  new EdgeTracerProvider((s) => spans.push(s)).getTracer('t').startSpan('s').end()
-  return spans
-}
-
-describe('OtlpHttpTransport', () => {
-  it('POSTs to the signal URL with the configured headers, content type and a User-Agent', async () => {
-    receiver = await startReceiver()
-    const transport = new OtlpHttpTransport({ traces: { url: `${receiver.url}/v1/traces`, headers: { 'x-api-key': 'k' } } }, fetch)
-    await transport.send(encodeTraces('http/protobuf', { 'service.name': 's' }, oneSpan()))
-    expect(receiver.spans).toHaveLength(1)
-    expect(receiver.requests[0].headers).toMatchObject({ 'x-api-key': 'k', 'content-type': 'application/x-protobuf' })
-    expect(receiver.requests[0].headers['user-agent']).toMatch(/^edge-otel\//)
-  })
-
-  it('rejects with the status when the receiver refuses', async () => {
-    receiver = await startReceiver({ respond: () => 503 })
-    const transport = new OtlpHttpTransport({ traces: { url: `${receiver.url}/v1/traces`, headers: {} } }, fetch)
-    const error = await transport.send(encodeTraces('http/json', {}, oneSpan())).catch((e) => e)
-    expect(error).toBeInstanceOf(ExportError)
-    expect(error.status).toBe(503)
-  })
-
-  it('skips a signal with no URL', async () => {
-    let calls = 0
-    const transport = new OtlpHttpTransport({}, (async () => (calls++, new Response())) as typeof fetch)
-    await transport.send(encodeTraces('http/protobuf', {}, oneSpan()))
-    expect(calls).toBe(0)
+describe('ExportError', () => {
+  it('names its error.type by status, or by the network error', () => {
+    expect(new ExportError('x', 503).type).toBe('503')
+    expect(new ExportError('x', undefined, 'TimeoutError').type).toBe('TimeoutError')
   })
 })

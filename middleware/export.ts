@@ -4,7 +4,6 @@ import type { CollectedScope } from './metrics.ts'
 import { encodeMetricsJson, encodeTracesJson } from './otlp-json.ts'
 import { encodeMetricsProto, encodeTracesProto } from './otlp-proto.ts'
 import type { FinishedSpan } from './tracer.ts'
-import { LIBRARY_NAME, LIBRARY_VERSION } from './version.ts'
 
 export type Signal = 'traces' | 'metrics'
 
@@ -17,9 +16,17 @@ export interface OtlpPayload {
   items: number
 }
 
+/** What the receiver said about a payload it accepted. */
+export interface SendResult {
+  /** Items the receiver rejected in a partial success; they are not retried. */
+  rejected?: number
+  /** The receiver's message about the rejected items. */
+  message?: string
+}
+
 /** Sends one encoded payload. Resolves when the receiver accepted it; rejects with the reason otherwise. */
 export interface Transport {
-  send(payload: OtlpPayload): Promise<void>
+  send(payload: OtlpPayload): Promise<SendResult | void>
 }
 
 const CONTENT_TYPE: Record<OtlpProtocol, string> = {
@@ -40,49 +47,15 @@ export function encodeMetrics(protocol: OtlpProtocol, resource: Attributes, scop
 }
 
 export class ExportError extends Error {
+  /** The HTTP status of the last attempt, when there was an answer. */
   readonly status: number | undefined
+  /** `error.type` for self-observability: the status, or the network error's name. */
+  readonly type: string
 
-  constructor(message: string, status?: number) {
+  constructor(message: string, status?: number, type?: string) {
     super(message)
     this.name = 'ExportError'
     this.status = status
-  }
-}
-
-export interface OtlpHttpTarget {
-  url: string
-  headers: Record<string, string>
-}
-
-/**
- * OTLP/HTTP: one POST per payload to the signal's URL.
- * It uses the `fetch` it is given, so its own requests are never traced.
- */
-export class OtlpHttpTransport implements Transport {
-  private readonly targets: Partial<Record<Signal, OtlpHttpTarget>>
-  private readonly fetchFn: typeof fetch
-
-  constructor(targets: Partial<Record<Signal, OtlpHttpTarget>>, fetchFn: typeof fetch) {
-    this.targets = targets
-    this.fetchFn = fetchFn
-  }
-
-  async send(payload: OtlpPayload): Promise<void> {
-    const target = this.targets[payload.signal]
-    if (!target) return
-    const response = await this.fetchFn(target.url, {
-      method: 'POST',
-      headers: {
-        ...target.headers,
-        'content-type': payload.contentType,
-        'user-agent': `${LIBRARY_NAME}/${LIBRARY_VERSION}`,
-      },
-      body: payload.body,
-    })
-    // Drain the body so the connection is released.
-    await response.arrayBuffer().catch(() => undefined)
-    if (!response.ok) {
-      throw new ExportError(`HTTP ${response.status} from ${target.url}`, response.status)
-    }
+    this.type = status !== undefined ? String(status) : (type ?? '_OTHER')
   }
 }

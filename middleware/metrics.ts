@@ -88,8 +88,23 @@ export function temporalityFor(kind: InstrumentKind, preference: TemporalityPref
  * A string that identifies an attribute set whatever the order of its keys. Callers that build
  * their attributes in sorted key order (as the middleware does) skip the sort.
  */
+const frozenKeys = new WeakMap<Attributes, string>()
+
 export function attributesKey(attributes: Attributes | undefined): string {
   if (!attributes) return ''
+  // A frozen attribute set (the middleware's constants) cannot change: compute its key once.
+  if (Object.isFrozen(attributes)) {
+    let key = frozenKeys.get(attributes)
+    if (key === undefined) {
+      key = computeKey(attributes)
+      frozenKeys.set(attributes, key)
+    }
+    return key
+  }
+  return computeKey(attributes)
+}
+
+function computeKey(attributes: Attributes): string {
   const keys = Object.keys(attributes)
   const n = keys.length
   if (n === 0) return ''

@@ -53,7 +53,7 @@ function flushAfterResponse(c: Context): void {
   }
 }
 
-const FAAS_HTTP: Attributes = { [ATTR_FAAS_TRIGGER]: FAAS_TRIGGER_VALUE_HTTP }
+const FAAS_HTTP: Attributes = Object.freeze({ [ATTR_FAAS_TRIGGER]: FAAS_TRIGGER_VALUE_HTTP })
 
 /** What the middleware keeps about one request between its start and its end. */
 interface RequestTelemetry {

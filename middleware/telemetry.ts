@@ -37,7 +37,8 @@ import {
 } from '@opentelemetry/semantic-conventions/incubating'
 import { type OtelOptions, type ResolvedConfig, resolveConfig } from './config.ts'
 import { AsyncLocalStorageContextManager } from './context.ts'
-import { ExportError, type OtlpPayload, type Transport, OtlpHttpTransport, encodeMetrics, encodeTraces } from './export.ts'
+import { ExportError, type OtlpPayload, type Transport, encodeMetrics, encodeTraces } from './export.ts'
+import { OtlpHttpTransport } from './otlp-http.ts'
 import { EdgeMeterProvider } from './metrics.ts'
 import { W3CPropagator } from './propagation.ts'
 import { EdgeTracerProvider, type FinishedSpan } from './tracer.ts'
@@ -45,7 +46,7 @@ import { LIBRARY_NAME, LIBRARY_VERSION } from './version.ts'
 
 /** `error.type` of a failed export: the HTTP status, or the error's name (network errors, timeouts). */
 function errorTypeOf(reason: unknown): string {
-  if (reason instanceof ExportError && reason.status !== undefined) return String(reason.status)
+  if (reason instanceof ExportError) return reason.type
   return reason instanceof Error ? reason.name || 'Error' : '_OTHER'
 }
 
@@ -196,8 +197,10 @@ export class Telemetry {
     } else if (config.tracesUrl || config.metricsUrl) {
       this.transport = new OtlpHttpTransport(
         {
-          traces: config.tracesUrl ? { url: config.tracesUrl, headers: config.tracesHeaders } : undefined,
-          metrics: config.metricsUrl ? { url: config.metricsUrl, headers: config.metricsHeaders } : undefined,
+          traces: config.tracesUrl ? { url: config.tracesUrl, headers: config.tracesHeaders, timeout: config.tracesTimeout, gzip: config.tracesGzip } : undefined,
+          metrics: config.metricsUrl
+            ? { url: config.metricsUrl, headers: config.metricsHeaders, timeout: config.metricsTimeout, gzip: config.metricsGzip }
+            : undefined,
         },
         exportFetch,
       )
@@ -250,13 +253,20 @@ export class Telemetry {
           [ATTR_OTEL_COMPONENT_TYPE]: `otlp_http${json ? '_json' : ''}_${p.signal === 'traces' ? 'span' : 'metric'}_exporter`,
           [ATTR_OTEL_COMPONENT_NAME]: `${LIBRARY_NAME}/${p.signal}`,
         }
-        if (result.status === 'rejected') {
-          attributes[ATTR_ERROR_TYPE] = errorTypeOf(result.reason)
-          const reason = result.reason instanceof Error ? result.reason.message : String(result.reason)
-          this.warnOnce(`export of ${p.signal} failed (${reason}); ${p.items} items were dropped. Check that the collector is reachable.`, `${p.signal}:${reason}`)
-        }
+        const counter = p.signal === 'traces' ? this.own.spansExported : this.own.pointsExported
         // Counted now, exported with the next flush: a failed export cannot report itself.
-        ;(p.signal === 'traces' ? this.own.spansExported : this.own.pointsExported).add(p.items, attributes)
+        if (result.status === 'rejected') {
+          const reason = result.reason instanceof Error ? result.reason.message : String(result.reason)
+          this.warnOnce(`export of ${p.signal} failed (${reason}); ${p.items} items were dropped. Check that the collector is reachable.`, `${p.signal}:${errorTypeOf(result.reason)}`)
+          counter.add(p.items, { ...attributes, [ATTR_ERROR_TYPE]: errorTypeOf(result.reason) })
+          return
+        }
+        const rejected = Math.min(p.items, result.value?.rejected ?? 0)
+        if (rejected > 0) {
+          this.warnOnce(`the collector rejected ${rejected} of ${p.items} ${p.signal} items: ${result.value?.message ?? 'no reason given'}`, `${p.signal}:rejected`)
+          counter.add(rejected, { ...attributes, [ATTR_ERROR_TYPE]: 'rejected' })
+        }
+        if (p.items > rejected) counter.add(p.items - rejected, attributes)
       })
       if (this.droppedSpans) {
         this.warnOnce(

@@ -11,6 +11,12 @@ export interface ReceivedRequest {
   headers: IncomingMessage['headers']
 }
 
+export interface ReceiverAnswer {
+  status: number
+  headers?: Record<string, string>
+  body?: Uint8Array | string
+}
+
 export interface ReceiverOptions {
   host?: string
   /** 0 picks a free port. */
@@ -18,8 +24,11 @@ export interface ReceiverOptions {
   /** Called with each decoded request, e.g. to print it. */
   onSpans?: (spans: ReceivedSpan[]) => void
   onMetrics?: (metrics: ReceivedMetric[]) => void
-  /** Decides the HTTP status of the next answer (default 200), for failure tests. */
-  respond?: (request: ReceivedRequest) => number
+  /**
+   * Decides the answer to a request (default 200), for failure tests: a status, or a status with
+   * headers and a body. A non-200 answer does not count the request as received.
+   */
+  respond?: (request: ReceivedRequest) => number | ReceiverAnswer | Promise<number | ReceiverAnswer>
   /** Check OTLP/JSON field by field against the schema (default). Off, JSON is only parsed: for peers' exports. */
   strictJson?: boolean
 }
@@ -70,9 +79,10 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
       if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body)
       const contentType = String(req.headers['content-type'] ?? '')
       const record: ReceivedRequest = { signal, contentType, wireBytes, bytes: body.length, headers: req.headers }
-      const status = options.respond?.(record) ?? 200
-      if (status !== 200) {
-        res.writeHead(status, { 'content-type': 'application/json' }).end('{}')
+      const decided = (await options.respond?.(record)) ?? 200
+      const answer: ReceiverAnswer = typeof decided === 'number' ? { status: decided } : decided
+      if (answer.status !== 200) {
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(answer.body ?? '{}')
         return
       }
       const decoded = decodeRequest(signal, contentType, body, options.strictJson ?? true)
@@ -87,7 +97,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
         options.onMetrics?.(got)
       }
       const json = contentType.startsWith('application/json')
-      res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' }).end(json ? '{}' : '')
+      res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf', ...answer.headers }).end(answer.body ?? (json ? '{}' : ''))
     } catch (error) {
       errors.push(String(error))
       res.writeHead(400, { 'content-type': 'text/plain' }).end(String(error))
