@@ -56,11 +56,11 @@ describe('resolveConfig', () => {
   it.each([
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, 'OTEL_EXPORTER_OTLP_ENDPOINT="collector:4318" is not an http(s) URL'],
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://x' }, 'OTEL_EXPORTER_OTLP_ENDPOINT="ftp://x"'],
-    [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'OTEL_EXPORTER_OTLP_PROTOCOL="grpc" is not supported here; using "http/protobuf"'],
+    [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'OTEL_EXPORTER_OTLP_PROTOCOL="grpc" is not supported (edge runtimes cannot open gRPC streams); using "http/protobuf"'],
     [{ OTEL_EXPORTER_OTLP_HEADERS: 'ok=1,novalue' }, 'OTEL_EXPORTER_OTLP_HEADERS: entry 2 is not a valid key=value pair'],
     [{ OTEL_EXPORTER_OTLP_HEADERS: 'bad header=1' }, 'OTEL_EXPORTER_OTLP_HEADERS: entry 1'],
     [{ OTEL_RESOURCE_ATTRIBUTES: '=x' }, 'OTEL_RESOURCE_ATTRIBUTES: entry 1'],
-    [{ OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'sometimes' }, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE="sometimes" is not known'],
+    [{ OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'sometimes' }, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE="sometimes" is not supported; using "delta"'],
     [{ OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '-3' }, 'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT="-3" is not a non-negative integer'],
   ])('names the setting and the fix for a bad value: %o', (env, message) => {
     const { problems } = resolveConfig(env)

@@ -65,8 +65,8 @@ export interface ConfigResult {
 
 type Env = Record<string, unknown> | undefined
 
-const PROTOCOLS: OtlpProtocol[] = ['http/protobuf', 'http/json']
-const TEMPORALITIES: TemporalityPreference[] = ['delta', 'cumulative', 'lowmemory']
+const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json']
+const TEMPORALITIES: readonly TemporalityPreference[] = ['delta', 'cumulative', 'lowmemory']
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 function read(env: Env, name: string): string | undefined {
@@ -123,24 +123,19 @@ function resolveUrl(base: string | undefined, exact: string | undefined, path: s
   return url.href
 }
 
-function resolveProtocol(value: string | undefined, name: string, problems: string[]): OtlpProtocol {
-  if (value === undefined) return 'http/protobuf'
-  if ((PROTOCOLS as string[]).includes(value)) return value as OtlpProtocol
-  problems.push(
-    `${name}="${value}" is not supported here; using "http/protobuf". ` +
-      `Set it to "http/protobuf" (default) or "http/json"${value === 'grpc' ? ': edge runtimes cannot open gRPC streams' : ''}.`,
-  )
-  return 'http/protobuf'
-}
-
-function resolveCompression(value: string | undefined, name: string, fallback: boolean, problems: string[]): boolean {
+/** A value from a fixed set; anything else is reported and replaced by the fallback. */
+function oneOf<T extends string>(value: string | undefined, name: string, allowed: readonly T[], fallback: T, problems: string[], note = ''): T {
   if (value === undefined) return fallback
-  const v = value.toLowerCase()
-  if (v === 'gzip') return true
-  if (v === 'none') return false
-  problems.push(`${name}="${value}" is not supported; using ${fallback ? '"gzip"' : '"none"'}. Set it to "gzip" or "none".`)
+  if ((allowed as readonly string[]).includes(value)) return value as T
+  problems.push(`${name}="${value}" is not supported${note}; using "${fallback}". Set it to one of ${allowed.map((v) => `"${v}"`).join(', ')}.`)
   return fallback
 }
+
+const resolveProtocol = (value: string | undefined, name: string, problems: string[]): OtlpProtocol =>
+  oneOf(value, name, PROTOCOLS, 'http/protobuf', problems, value === 'grpc' ? ' (edge runtimes cannot open gRPC streams)' : '')
+
+const resolveCompression = (value: string | undefined, name: string, fallback: boolean, problems: string[]): boolean =>
+  oneOf(value?.toLowerCase(), name, ['gzip', 'none'], fallback ? 'gzip' : 'none', problems) === 'gzip'
 
 function resolveLimit(env: Env, name: string, fallback: number, problems: string[]): number {
   const value = read(env, name)
@@ -185,15 +180,7 @@ export function resolveConfig(env: Env, options: OtelOptions = {}): ConfigResult
   const baseProtocol = resolveProtocol(protocol, protocolName, problems)
 
   const temporalityText = options.temporality ?? read(env, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE')?.toLowerCase()
-  let temporality: TemporalityPreference = 'delta'
-  if (temporalityText !== undefined) {
-    if ((TEMPORALITIES as string[]).includes(temporalityText)) temporality = temporalityText as TemporalityPreference
-    else
-      problems.push(
-        `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE="${temporalityText}" is not known; using "delta". ` +
-          `Set it to "delta" (default), "cumulative" or "lowmemory".`,
-      )
-  }
+  const temporality = oneOf(temporalityText, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', TEMPORALITIES, 'delta', problems)
 
   const timeout = resolveLimit(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, problems) || 10_000
   const signalTimeout = (name: string) => (read(env, name) ? resolveLimit(env, name, timeout, problems) || timeout : timeout)

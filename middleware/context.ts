@@ -7,10 +7,10 @@ import { type Context, type ContextManager, ROOT_CONTEXT } from '@opentelemetry/
  * Two concurrent requests in one isolate each see only their own context.
  */
 export class AsyncLocalStorageContextManager implements ContextManager {
-  private readonly storage = new AsyncLocalStorage<Context>()
+  readonly #storage = new AsyncLocalStorage<Context>()
 
   active(): Context {
-    return this.storage.getStore() ?? ROOT_CONTEXT
+    return this.#storage.getStore() ?? ROOT_CONTEXT
   }
 
   with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
@@ -19,8 +19,8 @@ export class AsyncLocalStorageContextManager implements ContextManager {
     thisArg?: ThisParameterType<F>,
     ...args: A
   ): ReturnType<F> {
-    if (thisArg === undefined) return this.storage.run(context, fn, ...args)
-    return this.storage.run(context, () => fn.apply(thisArg, args))
+    if (thisArg === undefined) return this.#storage.run(context, fn, ...args)
+    return this.#storage.run(context, () => fn.apply(thisArg, args))
   }
 
   bind<T>(context: Context, target: T): T {
@@ -46,21 +46,21 @@ export class AsyncLocalStorageContextManager implements ContextManager {
  * small object instead of copying a Map (as the API's own implementation does per `setValue`).
  */
 class LinkedContext implements Context {
-  private readonly parent: LinkedContext | undefined
-  private readonly key: symbol | undefined
-  private readonly value: unknown
-  private readonly deleted: boolean
+  readonly #parent: LinkedContext | undefined
+  readonly #key: symbol | undefined
+  readonly #value: unknown
+  readonly #deleted: boolean
 
   constructor(parent?: LinkedContext, key?: symbol, value?: unknown, deleted = false) {
-    this.parent = parent
-    this.key = key
-    this.value = value
-    this.deleted = deleted
+    this.#parent = parent
+    this.#key = key
+    this.#value = value
+    this.#deleted = deleted
   }
 
   getValue(key: symbol): unknown {
-    for (let c: LinkedContext | undefined = this; c; c = c.parent) {
-      if (c.key === key) return c.deleted ? undefined : c.value
+    for (let c: LinkedContext | undefined = this; c; c = c.#parent) {
+      if (c.#key === key) return c.#deleted ? undefined : c.#value
     }
     return undefined
   }

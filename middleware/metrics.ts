@@ -291,7 +291,7 @@ class EdgeMeter implements Meter {
     this.settings = settings
   }
 
-  private instrument(name: string, kind: InstrumentKind, options: MetricOptions = {}): Instrument {
+  #instrument(name: string, kind: InstrumentKind, options: MetricOptions = {}): Instrument {
     const key = name.toLowerCase()
     let instrument = this.instruments.get(key)
     if (!instrument) {
@@ -301,8 +301,8 @@ class EdgeMeter implements Meter {
     return instrument
   }
 
-  private observable(name: string, kind: InstrumentKind, options?: MetricOptions): Observable {
-    const instrument = this.instrument(name, kind, options)
+  #observable(name: string, kind: InstrumentKind, options?: MetricOptions): Observable {
+    const instrument = this.#instrument(name, kind, options)
     return {
       addCallback: (cb) => void instrument.callbacks.push(cb),
       removeCallback: (cb) => {
@@ -313,35 +313,35 @@ class EdgeMeter implements Meter {
   }
 
   createCounter(name: string, options?: MetricOptions): Counter {
-    const i = this.instrument(name, 'counter', options)
+    const i = this.#instrument(name, 'counter', options)
     return { add: (value, attributes) => i.add(value, attributes) }
   }
 
   createUpDownCounter(name: string, options?: MetricOptions): UpDownCounter {
-    const i = this.instrument(name, 'updowncounter', options)
+    const i = this.#instrument(name, 'updowncounter', options)
     return { add: (value, attributes) => i.add(value, attributes) }
   }
 
   createHistogram(name: string, options?: MetricOptions): Histogram {
-    const i = this.instrument(name, 'histogram', options)
+    const i = this.#instrument(name, 'histogram', options)
     return { record: (value, attributes) => i.record(value, attributes) }
   }
 
   createGauge(name: string, options?: MetricOptions): Gauge {
-    const i = this.instrument(name, 'gauge', options)
+    const i = this.#instrument(name, 'gauge', options)
     return { record: (value, attributes) => i.record(value, attributes) }
   }
 
   createObservableGauge(name: string, options?: MetricOptions): Observable {
-    return this.observable(name, 'observablegauge', options)
+    return this.#observable(name, 'observablegauge', options)
   }
 
   createObservableCounter(name: string, options?: MetricOptions): Observable {
-    return this.observable(name, 'observablecounter', options)
+    return this.#observable(name, 'observablecounter', options)
   }
 
   createObservableUpDownCounter(name: string, options?: MetricOptions): Observable {
-    return this.observable(name, 'observableupdowncounter', options)
+    return this.#observable(name, 'observableupdowncounter', options)
   }
 
   addBatchObservableCallback(callback: BatchObservableCallback, observables: Observable[]): void {
@@ -358,7 +358,7 @@ class EdgeMeter implements Meter {
  * Delta series are handed out exactly once: each measurement lands in one collection.
  */
 export class EdgeMeterProvider implements MeterProvider {
-  private readonly meters = new Map<string, EdgeMeter>()
+  readonly #meters = new Map<string, EdgeMeter>()
 
   readonly settings: MeterSettings
 
@@ -368,17 +368,17 @@ export class EdgeMeterProvider implements MeterProvider {
 
   getMeter(name: string, version?: string): Meter {
     const key = `${name}@${version ?? ''}`
-    let meter = this.meters.get(key)
+    let meter = this.#meters.get(key)
     if (!meter) {
       meter = new EdgeMeter({ name, version }, this.settings)
-      this.meters.set(key, meter)
+      this.#meters.set(key, meter)
     }
     return meter
   }
 
   async collect(): Promise<CollectedScope[]> {
     const out: CollectedScope[] = []
-    for (const meter of this.meters.values()) {
+    for (const meter of this.#meters.values()) {
       for (const instrument of meter.instruments.values()) {
         if (instrument.callbacks.length) await instrument.observe()
       }

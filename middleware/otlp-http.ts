@@ -106,18 +106,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  * It uses the `fetch` it is given, so its own requests are never traced.
  */
 export class OtlpHttpTransport implements Transport {
-  private readonly targets: Partial<Record<Signal, OtlpHttpTarget>>
-  private readonly fetchFn: typeof fetch
-  private readonly policy: RetryPolicy
+  readonly #targets: Partial<Record<Signal, OtlpHttpTarget>>
+  readonly #fetchFn: typeof fetch
+  readonly #policy: RetryPolicy
 
   constructor(targets: Partial<Record<Signal, OtlpHttpTarget>>, fetchFn: typeof fetch, policy: RetryPolicy = defaultRetryPolicy) {
-    this.targets = targets
-    this.fetchFn = fetchFn
-    this.policy = policy
+    this.#targets = targets
+    this.#fetchFn = fetchFn
+    this.#policy = policy
   }
 
   async send(payload: OtlpPayload): Promise<SendResult | void> {
-    const target = this.targets[payload.signal]
+    const target = this.#targets[payload.signal]
     if (!target) return
     const headers: Record<string, string> = {
       ...target.headers,
@@ -129,12 +129,12 @@ export class OtlpHttpTransport implements Transport {
       body = await gzip(body)
       headers['content-encoding'] = 'gzip'
     }
-    const deadline = Date.now() + this.policy.deadline
+    const deadline = Date.now() + this.#policy.deadline
     for (let attempt = 1; ; attempt++) {
       const remaining = deadline - Date.now()
       let response: Response
       try {
-        response = await this.fetchFn(target.url, {
+        response = await this.#fetchFn(target.url, {
           method: 'POST',
           headers,
           body,
@@ -142,7 +142,7 @@ export class OtlpHttpTransport implements Transport {
         })
       } catch (error) {
         // Network failure, disconnect or timeout: retryable while the deadline allows.
-        const wait = backoff(attempt, this.policy)
+        const wait = backoff(attempt, this.#policy)
         const reason = error instanceof Error ? error : new Error(String(error))
         if (Date.now() + wait >= deadline) throw new ExportError(`${reason.name}: ${reason.message} (after ${attempt} attempts)`, undefined, reason.name)
         await sleep(wait)
@@ -157,7 +157,7 @@ export class OtlpHttpTransport implements Transport {
       if (!RETRYABLE_STATUSES.has(response.status)) {
         throw new ExportError(`HTTP ${response.status} from ${target.url} (not retryable)`, response.status)
       }
-      const wait = parseRetryAfter(response.headers.get('retry-after')) ?? backoff(attempt, this.policy)
+      const wait = parseRetryAfter(response.headers.get('retry-after')) ?? backoff(attempt, this.#policy)
       if (Date.now() + wait >= deadline) {
         throw new ExportError(`HTTP ${response.status} from ${target.url} (gave up after ${attempt} attempts)`, response.status)
       }

@@ -43,7 +43,7 @@ function spanJson(span: FinishedSpan) {
   return {
     traceId: span.context.traceId,
     spanId: span.context.spanId,
-    traceState: span.context.traceState?.serialize() || undefined,
+    traceState: span.context.traceState?.serialize(),
     parentSpanId: span.parentSpanId,
     flags: spanFlags(span),
     name: span.name,
@@ -51,22 +51,22 @@ function spanJson(span: FinishedSpan) {
     startTimeUnixNano: nanos(span.startTime),
     endTimeUnixNano: nanos(span.endTime),
     attributes: keyValues(span.attributes),
-    droppedAttributesCount: span.droppedAttributes || undefined,
+    droppedAttributesCount: span.droppedAttributes,
     events: span.events.map((e) => ({
       timeUnixNano: nanos(e.time),
       name: e.name,
       attributes: keyValues(e.attributes),
-      droppedAttributesCount: e.droppedAttributes || undefined,
+      droppedAttributesCount: e.droppedAttributes,
     })),
-    droppedEventsCount: span.droppedEvents || undefined,
+    droppedEventsCount: span.droppedEvents,
     links: span.links.map((l) => ({
       traceId: l.context.traceId,
       spanId: l.context.spanId,
-      traceState: l.context.traceState?.serialize() || undefined,
+      traceState: l.context.traceState?.serialize(),
       attributes: keyValues(l.attributes),
       flags: (l.context.traceFlags & 0xff) | 0x100 | (l.context.isRemote ? 0x200 : 0),
     })),
-    droppedLinksCount: span.droppedLinks || undefined,
+    droppedLinksCount: span.droppedLinks,
     status: span.status.code ? { code: span.status.code, message: span.status.message || undefined } : undefined,
   }
 }

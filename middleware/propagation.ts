@@ -59,29 +59,29 @@ export function formatTraceparent(ctx: SpanContext): string {
 
 /** An immutable, validated W3C `tracestate` list. */
 export class W3CTraceState implements TraceState {
-  private readonly members: ReadonlyArray<readonly [string, string]>
+  readonly #members: ReadonlyArray<readonly [string, string]>
 
   constructor(members: ReadonlyArray<readonly [string, string]> = []) {
-    this.members = members
+    this.#members = members
   }
 
   get(key: string): string | undefined {
-    return this.members.find(([k]) => k === key)?.[1]
+    return this.#members.find(([k]) => k === key)?.[1]
   }
 
   set(key: string, value: string): W3CTraceState {
     if (!TRACESTATE_KEY.test(key) || !TRACESTATE_VALUE.test(value)) return this
-    const rest = this.members.filter(([k]) => k !== key)
+    const rest = this.#members.filter(([k]) => k !== key)
     const first: readonly [string, string] = [key, value]
     return new W3CTraceState([first, ...rest].slice(0, TRACESTATE_MAX_MEMBERS))
   }
 
   unset(key: string): W3CTraceState {
-    return new W3CTraceState(this.members.filter(([k]) => k !== key))
+    return new W3CTraceState(this.#members.filter(([k]) => k !== key))
   }
 
   serialize(): string {
-    return this.members.map(([k, v]) => `${k}=${v}`).join(',')
+    return this.#members.map(([k, v]) => `${k}=${v}`).join(',')
   }
 }
 

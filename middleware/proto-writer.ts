@@ -15,71 +15,71 @@ let scratchView: DataView = new DataView(scratch.buffer)
  * written in one pass, with each message length patched in when the message closes.
  */
 export class ProtoWriter {
-  private buf: Uint8Array
-  private view: DataView
-  private pos = 0
-  private readonly open: number[] = []
-  private readonly shared: boolean
+  #buf: Uint8Array
+  #view: DataView
+  #pos = 0
+  readonly #open: number[] = []
+  readonly #shared: boolean
 
   /** With `shared`, writes into the module's reusable buffer: only one such writer may be in use at a time. */
   constructor(shared = false) {
-    this.shared = shared
-    this.buf = shared ? scratch : new Uint8Array(256)
-    this.view = shared ? scratchView : new DataView(this.buf.buffer)
+    this.#shared = shared
+    this.#buf = shared ? scratch : new Uint8Array(256)
+    this.#view = shared ? scratchView : new DataView(this.#buf.buffer)
   }
 
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return
-    let size = this.buf.length * 2
-    while (size < this.pos + n) size *= 2
+  #ensure(n: number): void {
+    if (this.#pos + n <= this.#buf.length) return
+    let size = this.#buf.length * 2
+    while (size < this.#pos + n) size *= 2
     const next = new Uint8Array(size)
-    next.set(this.buf.subarray(0, this.pos))
-    this.buf = next
-    this.view = new DataView(next.buffer)
-    if (this.shared) {
+    next.set(this.#buf.subarray(0, this.#pos))
+    this.#buf = next
+    this.#view = new DataView(next.buffer)
+    if (this.#shared) {
       scratch = next
-      scratchView = this.view
+      scratchView = this.#view
     }
   }
 
-  private rawVarint(value: number): void {
-    this.ensure(10)
-    const buf = this.buf
+  #rawVarint(value: number): void {
+    this.#ensure(10)
+    const buf = this.#buf
     while (value >= 0x80) {
-      buf[this.pos++] = (value % 0x80) | 0x80
+      buf[this.#pos++] = (value % 0x80) | 0x80
       value = Math.floor(value / 0x80)
     }
-    buf[this.pos++] = value
+    buf[this.#pos++] = value
   }
 
-  private tag(field: number, wireType: number): void {
+  #tag(field: number, wireType: number): void {
     const tag = (field << 3) | wireType
     if (tag < 0x80) {
-      this.ensure(1)
-      this.buf[this.pos++] = tag
+      this.#ensure(1)
+      this.#buf[this.#pos++] = tag
     } else {
-      this.rawVarint(tag)
+      this.#rawVarint(tag)
     }
   }
 
   /** A non-negative integer below 2^53 (uint32, uint64, enum, bool). */
   varint(field: number, value: number): this {
-    this.tag(field, 0)
-    this.rawVarint(value)
+    this.#tag(field, 0)
+    this.#rawVarint(value)
     return this
   }
 
   /** A signed 64-bit integer as a varint (int64), two's complement for negatives. */
   int64(field: number, value: number): this {
     if (value >= 0) return this.varint(field, value)
-    this.tag(field, 0)
+    this.#tag(field, 0)
     let big = BigInt.asUintN(64, BigInt(Math.trunc(value)))
-    this.ensure(10)
+    this.#ensure(10)
     while (big >= 0x80n) {
-      this.buf[this.pos++] = Number(big & 0x7fn) | 0x80
+      this.#buf[this.#pos++] = Number(big & 0x7fn) | 0x80
       big >>= 7n
     }
-    this.buf[this.pos++] = Number(big)
+    this.#buf[this.#pos++] = Number(big)
     return this
   }
 
@@ -88,79 +88,79 @@ export class ProtoWriter {
   }
 
   double(field: number, value: number): this {
-    this.tag(field, 1)
-    this.ensure(8)
-    this.view.setFloat64(this.pos, value, true)
-    this.pos += 8
+    this.#tag(field, 1)
+    this.#ensure(8)
+    this.#view.setFloat64(this.#pos, value, true)
+    this.#pos += 8
     return this
   }
 
   fixed32(field: number, value: number): this {
-    this.tag(field, 5)
-    this.ensure(4)
-    this.view.setUint32(this.pos, value >>> 0, true)
-    this.pos += 4
+    this.#tag(field, 5)
+    this.#ensure(4)
+    this.#view.setUint32(this.#pos, value >>> 0, true)
+    this.#pos += 4
     return this
   }
 
   /** A non-negative integer below 2^53 as fixed64 (also used for sfixed64 values ≥ 0). */
   fixed64(field: number, value: number): this {
-    this.tag(field, 1)
-    this.rawFixed64(value % TWO_32, Math.floor(value / TWO_32))
+    this.#tag(field, 1)
+    this.#rawFixed64(value % TWO_32, Math.floor(value / TWO_32))
     return this
   }
 
-  private rawFixed64(low: number, high: number): void {
-    this.ensure(8)
-    this.view.setUint32(this.pos, low, true)
-    this.view.setUint32(this.pos + 4, high, true)
-    this.pos += 8
+  #rawFixed64(low: number, high: number): void {
+    this.#ensure(8)
+    this.#view.setUint32(this.#pos, low, true)
+    this.#view.setUint32(this.#pos + 4, high, true)
+    this.#pos += 8
   }
 
   /** A signed 64-bit integer as sfixed64. */
   sfixed64(field: number, value: number): this {
     if (value >= 0) return this.fixed64(field, value)
-    this.tag(field, 1)
-    this.ensure(8)
-    this.view.setBigInt64(this.pos, BigInt(Math.trunc(value)), true)
-    this.pos += 8
+    this.#tag(field, 1)
+    this.#ensure(8)
+    this.#view.setBigInt64(this.#pos, BigInt(Math.trunc(value)), true)
+    this.#pos += 8
     return this
   }
 
   /** A time in ms since the epoch as fixed64 nanoseconds, exact to the nanosecond. */
   timeNanos(field: number, millis: number): this {
-    this.tag(field, 1)
+    this.#tag(field, 1)
     const [low, high] = nanosWords(millis)
-    this.rawFixed64(low, high)
+    this.#rawFixed64(low, high)
     return this
   }
 
   /** Packed repeated fixed64. */
   packedFixed64(field: number, values: number[]): this {
     this.fork(field)
-    for (const v of values) this.rawFixed64(v % TWO_32, Math.floor(v / TWO_32))
+    for (const v of values) this.#rawFixed64(v % TWO_32, Math.floor(v / TWO_32))
     return this.close()
   }
 
   /** Packed repeated double. */
   packedDouble(field: number, values: number[]): this {
     this.fork(field)
-    this.ensure(values.length * 8)
+    this.#ensure(values.length * 8)
     for (const v of values) {
-      this.view.setFloat64(this.pos, v, true)
-      this.pos += 8
+      this.#view.setFloat64(this.#pos, v, true)
+      this.#pos += 8
     }
     return this.close()
   }
 
   string(field: number, value: string): this {
-    this.tag(field, 2)
+    this.#tag(field, 2)
     const n = value.length
     if (n < 0x80) {
       // Short ASCII, the common case: a one-byte length and a plain copy.
-      this.ensure(n + 1)
-      const buf = this.buf
-      const start = this.pos
+      this.#ensure(n + 1)
+      const buf = this.#buf
+      const start = this.#pos
       let p = start + 1
       for (let i = 0; i < n; i++) {
         const c = value.charCodeAt(i)
@@ -172,76 +172,76 @@ export class ProtoWriter {
       }
       if (p !== -1) {
         buf[start] = n
-        this.pos = p
+        this.#pos = p
         return this
       }
     }
     const bytes = encoder.encode(value)
-    this.rawVarint(bytes.length)
-    this.raw(bytes)
+    this.#rawVarint(bytes.length)
+    this.#raw(bytes)
     return this
   }
 
   /** Bytes given as lowercase hex (trace and span ids). */
   hexBytes(field: number, hex: string): this {
     const n = hex.length >>> 1
-    this.tag(field, 2)
-    this.ensure(n + 1)
-    const buf = this.buf
-    buf[this.pos++] = n
+    this.#tag(field, 2)
+    this.#ensure(n + 1)
+    const buf = this.#buf
+    buf[this.#pos++] = n
     for (let i = 0; i < n; i++) {
-      buf[this.pos++] = (NIBBLE[hex.charCodeAt(2 * i) & 0x7f] << 4) | NIBBLE[hex.charCodeAt(2 * i + 1) & 0x7f]
+      buf[this.#pos++] = (NIBBLE[hex.charCodeAt(2 * i) & 0x7f] << 4) | NIBBLE[hex.charCodeAt(2 * i + 1) & 0x7f]
     }
     return this
   }
 
   /** A length-delimited field whose content is already encoded. */
   bytes(field: number, content: Uint8Array): this {
-    this.tag(field, 2)
-    this.rawVarint(content.length)
-    this.raw(content)
+    this.#tag(field, 2)
+    this.#rawVarint(content.length)
+    this.#raw(content)
     return this
   }
 
-  private raw(bytes: Uint8Array): void {
-    this.ensure(bytes.length)
-    this.buf.set(bytes, this.pos)
-    this.pos += bytes.length
+  #raw(bytes: Uint8Array): void {
+    this.#ensure(bytes.length)
+    this.#buf.set(bytes, this.#pos)
+    this.#pos += bytes.length
   }
 
   /** Opens a nested message in `field`; `close()` ends it. */
   fork(field: number): this {
-    this.tag(field, 2)
-    this.ensure(1)
-    this.open.push(this.pos++)
+    this.#tag(field, 2)
+    this.#ensure(1)
+    this.#open.push(this.#pos++)
     return this
   }
 
   close(): this {
-    const start = this.open.pop()!
-    const length = this.pos - start - 1
+    const start = this.#open.pop()!
+    const length = this.#pos - start - 1
     if (length < 0x80) {
-      this.buf[start] = length
+      this.#buf[start] = length
       return this
     }
     let size = 1
     for (let v = length; v >= 0x80; v = Math.floor(v / 0x80)) size++
-    this.ensure(size - 1)
-    this.buf.copyWithin(start + size, start + 1, this.pos)
-    this.pos += size - 1
+    this.#ensure(size - 1)
+    this.#buf.copyWithin(start + size, start + 1, this.#pos)
+    this.#pos += size - 1
     let v = length
     let p = start
     while (v >= 0x80) {
-      this.buf[p++] = (v % 0x80) | 0x80
+      this.#buf[p++] = (v % 0x80) | 0x80
       v = Math.floor(v / 0x80)
     }
-    this.buf[p] = v
+    this.#buf[p] = v
     return this
   }
 
   /** A copy of what was written; the writer's buffer is reused by the next encode. */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos)
+    return this.#buf.slice(0, this.#pos)
   }
 }
 

@@ -76,29 +76,24 @@ function createInstruments(tracerProvider: EdgeTracerProvider, meterProvider: Ed
   return {
     tracer: tracerProvider.getTracer(LIBRARY_NAME, LIBRARY_VERSION),
     serverDuration: meter.createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, {
-      description: 'Duration of HTTP server requests.',
       unit: 's',
       advice: { explicitBucketBoundaries: HTTP_DURATION_BOUNDARIES },
     }),
     clientDuration: meter.createHistogram(METRIC_HTTP_CLIENT_REQUEST_DURATION, {
-      description: 'Duration of HTTP client requests.',
       unit: 's',
       advice: { explicitBucketBoundaries: HTTP_DURATION_BOUNDARIES },
     }),
     activeRequests: meter.createUpDownCounter(METRIC_HTTP_SERVER_ACTIVE_REQUESTS, {
-      description: 'Number of active HTTP server requests.',
       unit: '{request}',
     }),
-    coldStarts: meter.createCounter(METRIC_FAAS_COLDSTARTS, { description: 'Number of invocation cold starts.', unit: '{coldstart}', valueType: ValueType.INT }),
-    invocations: meter.createCounter(METRIC_FAAS_INVOCATIONS, { description: 'Number of successful invocations.', unit: '{invocation}', valueType: ValueType.INT }),
-    errors: meter.createCounter(METRIC_FAAS_ERRORS, { description: 'Number of invocation errors.', unit: '{error}', valueType: ValueType.INT }),
+    coldStarts: meter.createCounter(METRIC_FAAS_COLDSTARTS, { unit: '{coldstart}', valueType: ValueType.INT }),
+    invocations: meter.createCounter(METRIC_FAAS_INVOCATIONS, { unit: '{invocation}', valueType: ValueType.INT }),
+    errors: meter.createCounter(METRIC_FAAS_ERRORS, { unit: '{error}', valueType: ValueType.INT }),
     spansExported: meter.createCounter(METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED, {
-      description: 'The number of spans for which the export has finished, either successful or failed.',
       unit: '{span}',
       valueType: ValueType.INT,
     }),
     pointsExported: meter.createCounter(METRIC_OTEL_SDK_EXPORTER_METRIC_DATA_POINT_EXPORTED, {
-      description: 'The number of metric data points for which the export has finished, either successful or failed.',
       unit: '{data_point}',
       valueType: ValueType.INT,
     }),
@@ -111,48 +106,48 @@ function createInstruments(tracerProvider: EdgeTracerProvider, meterProvider: Ed
  * when the worker's env bindings are known.
  */
 export class Telemetry {
-  readonly tracerProvider = new EdgeTracerProvider((span) => this.onSpanEnd(span))
+  readonly tracerProvider = new EdgeTracerProvider((span) => this.#onSpanEnd(span))
   readonly meterProvider = new EdgeMeterProvider()
   /** Unique per isolate; made on the first request, since workerd allows no randomness at startup. */
   instanceId = ''
-  private instruments: LibraryInstruments | undefined
+  #instruments: LibraryInstruments | undefined
 
   /** The library's own tracer and request instruments, made on first use to keep them off the startup path. */
-  private get own(): LibraryInstruments {
-    return (this.instruments ??= createInstruments(this.tracerProvider, this.meterProvider))
+  get #own(): LibraryInstruments {
+    return (this.#instruments ??= createInstruments(this.tracerProvider, this.meterProvider))
   }
   get tracer(): Tracer {
-    return this.own.tracer
+    return this.#own.tracer
   }
   get serverDuration(): Histogram {
-    return this.own.serverDuration
+    return this.#own.serverDuration
   }
   get clientDuration(): Histogram {
-    return this.own.clientDuration
+    return this.#own.clientDuration
   }
   get activeRequests(): UpDownCounter {
-    return this.own.activeRequests
+    return this.#own.activeRequests
   }
   get faas(): Pick<LibraryInstruments, 'coldStarts' | 'invocations' | 'errors'> {
-    return this.own
+    return this.#own
   }
 
-  private coldStartTaken = false
+  #coldStartTaken = false
 
   /** True exactly once per isolate: for its first request. */
   takeColdStart(): boolean {
-    if (this.coldStartTaken) return false
-    this.coldStartTaken = true
+    if (this.#coldStartTaken) return false
+    this.#coldStartTaken = true
     return true
   }
 
   config: ResolvedConfig | undefined
   resource: Attributes = {}
   transport: Transport | undefined
-  private spans: FinishedSpan[] = []
-  private droppedSpans = 0
-  private scheduledAt = 0
-  private readonly reported = new Set<string>()
+  #spans: FinishedSpan[] = []
+  #droppedSpans = 0
+  #scheduledAt = 0
+  readonly #reported = new Set<string>()
 
   readonly contextManager = new AsyncLocalStorageContextManager()
   readonly propagator = new W3CPropagator()
@@ -207,9 +202,9 @@ export class Telemetry {
     }
   }
 
-  private onSpanEnd(span: FinishedSpan): void {
-    if (this.spans.length >= (this.config?.maxQueueSize ?? 2048)) this.droppedSpans++
-    else this.spans.push(span)
+  #onSpanEnd(span: FinishedSpan): void {
+    if (this.#spans.length >= (this.config?.maxQueueSize ?? 2048)) this.#droppedSpans++
+    else this.#spans.push(span)
   }
 
   /**
@@ -220,13 +215,13 @@ export class Telemetry {
    */
   requestEnded(): Promise<void> | undefined {
     const config = this.config
-    if (config && this.spans.length >= config.maxExportBatchSize) return this.flush()
+    if (config && this.#spans.length >= config.maxExportBatchSize) return this.flush()
     const now = Date.now()
-    if (this.scheduledAt && now - this.scheduledAt < STALE_SCHEDULE_MS) return undefined
-    this.scheduledAt = now
+    if (this.#scheduledAt && now - this.#scheduledAt < STALE_SCHEDULE_MS) return undefined
+    this.#scheduledAt = now
     const delay = config?.batchDelay ?? 0
     return new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() => {
-      this.scheduledAt = 0
+      this.#scheduledAt = 0
       return this.flush()
     })
   }
@@ -236,8 +231,8 @@ export class Telemetry {
    * Never rejects: failures are reported once per isolate and cause.
    */
   async flush(): Promise<void> {
-    const spans = this.spans
-    this.spans = []
+    const spans = this.#spans
+    this.#spans = []
     try {
       const collected = await this.meterProvider.collect()
       const config = this.config
@@ -253,7 +248,7 @@ export class Telemetry {
           [ATTR_OTEL_COMPONENT_TYPE]: `otlp_http${json ? '_json' : ''}_${p.signal === 'traces' ? 'span' : 'metric'}_exporter`,
           [ATTR_OTEL_COMPONENT_NAME]: `${LIBRARY_NAME}/${p.signal}`,
         }
-        const counter = p.signal === 'traces' ? this.own.spansExported : this.own.pointsExported
+        const counter = p.signal === 'traces' ? this.#own.spansExported : this.#own.pointsExported
         // Counted now, exported with the next flush: a failed export cannot report itself.
         if (result.status === 'rejected') {
           const reason = result.reason instanceof Error ? result.reason.message : String(result.reason)
@@ -268,12 +263,12 @@ export class Telemetry {
         }
         if (p.items > rejected) counter.add(p.items - rejected, attributes)
       })
-      if (this.droppedSpans) {
+      if (this.#droppedSpans) {
         this.warnOnce(
           `more than ${config.maxQueueSize} spans ended between two exports; the extra spans were dropped. Raise OTEL_BSP_MAX_QUEUE_SIZE or lower OTEL_BSP_SCHEDULE_DELAY.`,
           'buffer',
         )
-        this.droppedSpans = 0
+        this.#droppedSpans = 0
       }
     } catch (error) {
       this.warnOnce(`telemetry flush failed: ${error instanceof Error ? error.message : String(error)}`, 'flush')
@@ -281,8 +276,8 @@ export class Telemetry {
   }
 
   warnOnce(message: string, key = message): void {
-    if (this.reported.has(key)) return
-    this.reported.add(key)
+    if (this.#reported.has(key)) return
+    this.#reported.add(key)
     console.warn(`[${LIBRARY_NAME}] ${message}`)
   }
 
@@ -290,9 +285,9 @@ export class Telemetry {
   reset(): void {
     this.config = undefined
     this.transport = undefined
-    this.spans = []
-    this.scheduledAt = 0
-    this.reported.clear()
+    this.#spans = []
+    this.#scheduledAt = 0
+    this.#reported.clear()
   }
 }
 

@@ -77,8 +77,8 @@ class RecordingSpan implements Span, FinishedSpan {
   droppedLinks = 0
   status: SpanStatus = { code: SpanStatusCode.UNSET }
   endTime = 0
-  private attributeCount = 0
-  private ended = false
+  #attributeCount = 0
+  #ended = false
 
   name: string
   readonly kind: SpanKind
@@ -87,8 +87,8 @@ class RecordingSpan implements Span, FinishedSpan {
   readonly parentIsRemote: boolean
   readonly scope: InstrumentationScope
   readonly startTime: number
-  private readonly limits: SpanLimits
-  private readonly sink: SpanSink
+  readonly #limits: SpanLimits
+  readonly #sink: SpanSink
 
   constructor(
     name: string,
@@ -108,8 +108,8 @@ class RecordingSpan implements Span, FinishedSpan {
     this.parentIsRemote = parentIsRemote
     this.scope = scope
     this.startTime = startTime
-    this.limits = limits
-    this.sink = sink
+    this.#limits = limits
+    this.#sink = sink
   }
 
   spanContext(): SpanContext {
@@ -117,16 +117,16 @@ class RecordingSpan implements Span, FinishedSpan {
   }
 
   setAttribute(key: string, value: AttributeValue | undefined): this {
-    if (this.ended || !key || !isValidValue(value)) return this
+    if (this.#ended || !key || !isValidValue(value)) return this
     const attributes = this.attributes
     if (!(key in attributes)) {
-      if (this.attributeCount >= this.limits.attributeCount) {
+      if (this.#attributeCount >= this.#limits.attributeCount) {
         this.droppedAttributes++
         return this
       }
-      this.attributeCount++
+      this.#attributeCount++
     }
-    const max = this.limits.attributeValueLength
+    const max = this.#limits.attributeValueLength
     attributes[key] = max === Infinity ? value : truncate(value, max)
     return this
   }
@@ -137,8 +137,8 @@ class RecordingSpan implements Span, FinishedSpan {
   }
 
   addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
-    if (this.ended) return this
-    if (this.events.length >= this.limits.eventCount) {
+    if (this.#ended) return this
+    if (this.events.length >= this.#limits.eventCount) {
       this.droppedEvents++
       return this
     }
@@ -152,7 +152,7 @@ class RecordingSpan implements Span, FinishedSpan {
     let count = 0
     let dropped = 0
     for (const key in attributes) {
-      if (setLimitedAttribute(kept, key, attributes[key], this.limits, count)) count = Object.keys(kept).length
+      if (setLimitedAttribute(kept, key, attributes[key], this.#limits, count)) count = Object.keys(kept).length
       else dropped++
     }
     if (this.events === NONE) this.events = []
@@ -161,8 +161,8 @@ class RecordingSpan implements Span, FinishedSpan {
   }
 
   addLink(link: Link): this {
-    if (this.ended) return this
-    if (this.links.length >= this.limits.linkCount) this.droppedLinks++
+    if (this.#ended) return this
+    if (this.links.length >= this.#limits.linkCount) this.droppedLinks++
     else {
       if (this.links === NONE) this.links = []
       this.links.push({ context: link.context, attributes: link.attributes ?? {} })
@@ -176,26 +176,26 @@ class RecordingSpan implements Span, FinishedSpan {
   }
 
   setStatus(status: SpanStatus): this {
-    if (this.ended || this.status.code === SpanStatusCode.OK) return this
+    if (this.#ended || this.status.code === SpanStatusCode.OK) return this
     if (status.code === SpanStatusCode.UNSET) return this
     this.status = status.code === SpanStatusCode.ERROR ? { code: status.code, message: status.message } : { code: status.code }
     return this
   }
 
   updateName(name: string): this {
-    if (!this.ended) this.name = name
+    if (!this.#ended) this.name = name
     return this
   }
 
   end(endTime?: TimeInput): void {
-    if (this.ended) return
-    this.ended = true
+    if (this.#ended) return
+    this.#ended = true
     this.endTime = Math.max(toMillis(endTime), this.startTime)
-    this.sink(this)
+    this.#sink(this)
   }
 
   isRecording(): boolean {
-    return !this.ended
+    return !this.#ended
   }
 
   recordException(exception: Exception, time?: TimeInput): void {
@@ -214,12 +214,12 @@ class RecordingSpan implements Span, FinishedSpan {
 }
 
 class EdgeTracer implements Tracer {
-  private readonly scope: InstrumentationScope
-  private readonly provider: EdgeTracerProvider
+  readonly #scope: InstrumentationScope
+  readonly #provider: EdgeTracerProvider
 
   constructor(scope: InstrumentationScope, provider: EdgeTracerProvider) {
-    this.scope = scope
-    this.provider = provider
+    this.#scope = scope
+    this.#provider = provider
   }
 
   startSpan(name: string, options: SpanOptions = {}, ctx: Context = contextApi.active()): Span {
@@ -238,10 +238,10 @@ class EdgeTracer implements Tracer {
       spanContext,
       hasParent ? parent.spanId : undefined,
       hasParent && parent.isRemote === true,
-      this.scope,
+      this.#scope,
       options.startTime === undefined ? now() : toMillis(options.startTime),
-      this.provider.limits,
-      this.provider.sink,
+      this.#provider.limits,
+      this.#provider.sink,
     )
     if (options.attributes) span.setAttributes(options.attributes)
     if (options.links) span.addLinks(options.links)
@@ -259,7 +259,7 @@ class EdgeTracer implements Tracer {
 
 /** Creates spans that hand themselves to `sink` when they end. */
 export class EdgeTracerProvider implements TracerProvider {
-  private readonly tracers = new Map<string, Tracer>()
+  readonly #tracers = new Map<string, Tracer>()
   limits: SpanLimits = defaultSpanLimits
 
   readonly sink: SpanSink
@@ -270,10 +270,10 @@ export class EdgeTracerProvider implements TracerProvider {
 
   getTracer(name: string, version?: string): Tracer {
     const key = `${name}@${version ?? ''}`
-    let tracer = this.tracers.get(key)
+    let tracer = this.#tracers.get(key)
     if (!tracer) {
       tracer = new EdgeTracer({ name, version }, this)
-      this.tracers.set(key, tracer)
+      this.#tracers.set(key, tracer)
     }
     return tracer
   }
