@@ -32,6 +32,11 @@ export interface OtelOptions {
    * in the `otel.metric.overflow=true` series. Default 2000.
    */
   metricCardinalityLimit?: number
+  /**
+   * `EDGE_OTEL_REDACT_QUERY_PARAMETERS` (comma-separated): more query parameters whose
+   * values become `REDACTED` in `url.query` and `url.full`, beside token, key, secret, password, sig, signature…
+   */
+  redactQueryParameters?: string[]
 }
 
 export interface ResolvedConfig {
@@ -55,6 +60,7 @@ export interface ResolvedConfig {
   /** `OTEL_BSP_MAX_QUEUE_SIZE`: spans held between exports; more are dropped and counted. */
   maxQueueSize: number
   cardinalityLimit: number
+  redactQueryParameters: string[]
 }
 
 export interface ConfigResult {
@@ -213,6 +219,12 @@ export function resolveConfig(env: Env, options: OtelOptions = {}): ConfigResult
     maxExportBatchSize: resolveLimit(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, problems) || 512,
     maxQueueSize: resolveLimit(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048, problems) || 2048,
     cardinalityLimit: Math.max(2, options.metricCardinalityLimit ?? 2000),
+    redactQueryParameters:
+      options.redactQueryParameters ??
+      (read(env, 'EDGE_OTEL_REDACT_QUERY_PARAMETERS') ?? '')
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
   }
   return { config, problems: [...new Set(problems)] }
 }

@@ -11,6 +11,7 @@ import {
 } from '@opentelemetry/semantic-conventions'
 import { now } from './clock.ts'
 import { headersSetter } from './propagation.ts'
+import { redactUrl } from './redact.ts'
 import { telemetry } from './telemetry.ts'
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY'])
@@ -32,14 +33,6 @@ export function methodAttributes(method: string, target: Attributes): string {
   return '_OTHER'
 }
 
-/** The URL for `url.full`, without userinfo. */
-function fullUrl(url: URL): string {
-  if (!url.username && !url.password) return url.href
-  const copy = new URL(url.href)
-  copy.username = ''
-  copy.password = ''
-  return copy.href
-}
 
 function errorTypeOf(error: unknown): string {
   if (error instanceof Error) return error.name || error.constructor.name || 'Error'
@@ -70,7 +63,7 @@ export function instrumentFetch<F extends FetchLike>(fetchFn: F): F {
     const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80
     attributes[ATTR_SERVER_ADDRESS] = url.hostname
     attributes[ATTR_SERVER_PORT] = port
-    attributes[ATTR_URL_FULL] = fullUrl(url)
+    attributes[ATTR_URL_FULL] = url.search || url.username || url.password ? redactUrl(url.href, telemetry.sensitiveQueryKeys) : url.href
     const metricAttributes: Attributes = {
       [ATTR_HTTP_REQUEST_METHOD]: attributes[ATTR_HTTP_REQUEST_METHOD],
       [ATTR_SERVER_ADDRESS]: url.hostname,

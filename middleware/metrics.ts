@@ -376,6 +376,13 @@ export class EdgeMeterProvider implements MeterProvider {
     return meter
   }
 
+  /** Attribute sets held across all instruments. */
+  seriesCount(): number {
+    let n = 0
+    for (const meter of this.#meters.values()) for (const instrument of meter.instruments.values()) n += instrument.series.size
+    return n
+  }
+
   async collect(): Promise<CollectedScope[]> {
     const out: CollectedScope[] = []
     for (const meter of this.#meters.values()) {

@@ -7,6 +7,7 @@ import {
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
   ATTR_URL_PATH,
+  ATTR_URL_QUERY,
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions'
@@ -20,6 +21,7 @@ import type { Transport } from './export.ts'
 import { instrumentEnv, instrumentGlobalFetch, methodAttributes } from './fetch.ts'
 import { headersGetter } from './propagation.ts'
 import { telemetry } from './telemetry.ts'
+import { redactQuery } from './redact.ts'
 import { splitUrl } from './url.ts'
 
 /** Options of the `otel()` middleware. */
@@ -74,6 +76,7 @@ function startRequest(c: Context, options: OtelMiddlewareOptions): RequestTeleme
   const method = methodAttributes(raw.method, attributes)
   const scheme = url?.scheme ?? 'http'
   attributes[ATTR_URL_PATH] = url?.path ?? c.req.path
+  if (url?.query) attributes[ATTR_URL_QUERY] = redactQuery(url.query, telemetry.sensitiveQueryKeys)
   attributes[ATTR_URL_SCHEME] = scheme
   if (url) attributes[ATTR_SERVER_ADDRESS] = url.host
   if (url?.port) attributes[ATTR_SERVER_PORT] = url.port

@@ -35,6 +35,8 @@ const KEY_VALUE_CACHE_SIZE = 1024
 const UNCACHED_KEYS = new Set(['url.path', 'url.full', 'url.query', 'exception.message', 'exception.stacktrace'])
 const keyValueCache = new Map<string, Uint8Array>()
 
+export const keyValueCacheSize = (): number => keyValueCache.size
+
 function encodeKeyValue(key: string, value: AttributeValue): Uint8Array {
   const w = new ProtoWriter()
   w.string(1, key)

@@ -40,7 +40,9 @@ import { AsyncLocalStorageContextManager } from './context.ts'
 import { ExportError, type OtlpPayload, type Transport, encodeMetrics, encodeTraces } from './export.ts'
 import { OtlpHttpTransport } from './otlp-http.ts'
 import { EdgeMeterProvider } from './metrics.ts'
+import { keyValueCacheSize } from './otlp-proto.ts'
 import { W3CPropagator } from './propagation.ts'
+import { sensitiveKeys } from './redact.ts'
 import { EdgeTracerProvider, type FinishedSpan } from './tracer.ts'
 import { LIBRARY_NAME, LIBRARY_VERSION } from './version.ts'
 
@@ -149,6 +151,8 @@ export class Telemetry {
   #scheduledAt = 0
   readonly #reported = new Set<string>()
 
+  /** Query parameters redacted in `url.query` and `url.full`. */
+  sensitiveQueryKeys: ReadonlySet<string> = sensitiveKeys()
   readonly contextManager = new AsyncLocalStorageContextManager()
   readonly propagator = new W3CPropagator()
 
@@ -170,6 +174,7 @@ export class Telemetry {
     this.tracerProvider.limits = config.spanLimits
     this.meterProvider.settings.temporality = config.temporality
     this.meterProvider.settings.cardinalityLimit = config.cardinalityLimit
+    this.sensitiveQueryKeys = sensitiveKeys(config.redactQueryParameters)
     this.resource = {
       [ATTR_SERVICE_NAME]: config.serviceName,
       [ATTR_TELEMETRY_SDK_NAME]: LIBRARY_NAME,
@@ -279,6 +284,11 @@ export class Telemetry {
     if (this.#reported.has(key)) return
     this.#reported.add(key)
     console.warn(`[${LIBRARY_NAME}] ${message}`)
+  }
+
+  /** What the isolate holds right now, for tests that check nothing grows without bound. */
+  stats(): { bufferedSpans: number; metricSeries: number; encodedAttributePairs: number } {
+    return { bufferedSpans: this.#spans.length, metricSeries: this.meterProvider.seriesCount(), encodedAttributePairs: keyValueCacheSize() }
   }
 
   /** Forgets configuration and buffered data; for tests that reconfigure one isolate. */

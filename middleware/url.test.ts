@@ -16,6 +16,7 @@ describe('splitUrl', () => {
       host: url.hostname.replace(/^\[|\]$/g, ''),
       port: url.port ? Number(url.port) : undefined,
       path: url.pathname,
+      query: url.search.slice(1),
     })
   })
 

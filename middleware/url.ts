@@ -4,6 +4,8 @@ export interface UrlParts {
   host: string
   port: number | undefined
   path: string
+  /** The query without `?`, or '' when there is none. */
+  query: string
 }
 
 /**
@@ -38,5 +40,10 @@ export function splitUrl(url: string): UrlParts | undefined {
     if (c === 63 || c === 35) break
     pathEnd++
   }
-  return { scheme: url.slice(0, colon), host, port, path: url.slice(hostEnd, pathEnd) || '/' }
+  let query = ''
+  if (url.charCodeAt(pathEnd) === 63) {
+    const hash = url.indexOf('#', pathEnd)
+    query = url.slice(pathEnd + 1, hash === -1 ? url.length : hash)
+  }
+  return { scheme: url.slice(0, colon), host, port, path: url.slice(hostEnd, pathEnd) || '/', query }
 }

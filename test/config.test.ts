@@ -128,6 +128,8 @@ describe('outbound global fetch', () => {
         'server.address': '127.0.0.1',
         'server.port': port,
         'http.response.status_code': 204,
+        // The query value of a sensitive key never reaches telemetry.
+        'url.full': `http://127.0.0.1:${port}/called?token=REDACTED`,
       })
       expect(seen).toHaveLength(1)
       expect(seen[0].traceparent).toBe(`00-${traceId}-${client.spanId}-01`)

@@ -139,6 +139,19 @@ describe('the three example functions in workerd, exporting OTLP/HTTP protobuf t
     }
   })
 
+  it('redacts secrets: sensitive query values, and never records credentials or cookies', async () => {
+    const secret = 's3cr3t-value'
+    await get(`/orders/7?token=${secret}&page=2&Signature=${secret}`, {
+      authorization: `Bearer ${secret}`,
+      cookie: `session=${secret}`,
+      'proxy-authorization': `Basic ${secret}`,
+    })
+    await receiver.waitFor(() => receiver.spans.length >= ORDER_TRACE_SIZE)
+    const gateway = find(receiver.spans, 'gateway', SERVER)
+    expect(gateway.attributes['url.query']).toBe('token=REDACTED&page=2&Signature=REDACTED')
+    expect(JSON.stringify(receiver.spans)).not.toContain(secret)
+  })
+
   it('names an unrouted request by its method only, with no http.route', async () => {
     const response = await functions.fetch('/no/such/route')
     expect(response.status).toBe(404)

@@ -1,0 +1,43 @@
+// Bounded memory: 20,000 requests through one isolate leave it holding what it held before.
+import { Hono } from 'hono'
+import { describe, expect, it } from 'vitest'
+import { otel } from '../middleware/index.ts'
+import { telemetry } from '../middleware/telemetry.ts'
+
+describe('one isolate after 20,000 requests', () => {
+  it('holds no spans, no extra metric series and no per-trace state', async () => {
+    const app = new Hono()
+    app.use(otel({ serviceName: 'memory', transport: { send: async () => {} }, instrumentGlobalFetch: false, batchDelay: 0 }))
+    app.get('/items/:id', (c) => c.json({ id: c.req.param('id') }))
+    app.get('/fail', () => {
+      throw new Error('x')
+    })
+    app.onError((error, c) => c.text(error.message, 500))
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' }
+
+    async function serve(n: number) {
+      let pending: Promise<unknown>[] = []
+      const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException() {}, props: {} } as unknown as ExecutionContext
+      for (let i = 0; i < n; i++) {
+        // Distinct trace ids, paths and query strings each time: nothing keyed by them may stay.
+        const headers = { traceparent: `00-${(i + 1).toString(16).padStart(32, '0')}-${(i + 1).toString(16).padStart(16, '0')}-01` }
+        const path = i % 50 === 0 ? '/fail' : `/items/${i}?page=${i}`
+        await (await app.request(path, { headers }, env, ctx)).arrayBuffer()
+        if (pending.length > 32) {
+          await Promise.all(pending)
+          pending = []
+        }
+      }
+      await Promise.all(pending)
+      await telemetry.flush()
+    }
+
+    await serve(200)
+    const before = telemetry.stats()
+    await serve(20_000)
+    const after = telemetry.stats()
+    expect(after.bufferedSpans).toBe(0)
+    expect(after.metricSeries).toBe(before.metricSeries)
+    expect(after.encodedAttributePairs).toBeLessThanOrEqual(1024)
+  }, 120_000)
+})
