@@ -29,6 +29,7 @@ const child = spawn(process.execPath, [wrangler, 'dev', ...CONFIGS.flatMap((c) =
   env: {
     ...process.env,
     OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    W3C_TEST_SERVICE: process.env.W3C_TEST_SERVICE ?? 'on',
     // Resolve the ESM builds of dependencies, so they tree-shake (see README, Performance).
     WRANGLER_BUILD_CONDITIONS: process.env.WRANGLER_BUILD_CONDITIONS ?? 'workerd,worker,browser,module',
   },

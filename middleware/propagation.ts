@@ -18,7 +18,8 @@ const BAGGAGE = 'baggage'
 
 const HEX_ID = /^[0-9a-f]+$/
 const ALL_ZERO = /^0+$/
-const TRACESTATE_KEY = /^(?:[a-z][a-z0-9_\-*/]{0,255}|[a-z0-9][a-z0-9_\-*/]{0,240}@[a-z][a-z0-9_\-*/]{0,13})$/
+// Level 2 key grammar: key = ( lcalpha / DIGIT ) 0*255 ( lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@" )
+const TRACESTATE_KEY = /^[a-z0-9][a-z0-9_\-*/@]{0,255}$/
 const TRACESTATE_VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/
 const TRACESTATE_MAX_MEMBERS = 32
 const BAGGAGE_KEY = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
@@ -86,8 +87,8 @@ export class W3CTraceState implements TraceState {
 }
 
 /**
- * Parses `tracestate`. Per the W3C text, one invalid member, a duplicate key or more than
- * 32 members makes the whole header invalid: it is discarded, never partly kept.
+ * Parses `tracestate`. Per the W3C text, one invalid member or more than 32 members makes the
+ * whole header invalid: it is discarded, never partly kept. A repeated key keeps its first value.
  */
 export function parseTracestate(header: string | undefined): W3CTraceState | undefined {
   if (!header) return undefined
@@ -100,7 +101,9 @@ export function parseTracestate(header: string | undefined): W3CTraceState | und
     if (eq <= 0) return undefined
     const key = member.slice(0, eq)
     const value = member.slice(eq + 1)
-    if (!TRACESTATE_KEY.test(key) || !TRACESTATE_VALUE.test(value) || seen.has(key)) return undefined
+    if (!TRACESTATE_KEY.test(key) || !TRACESTATE_VALUE.test(value)) return undefined
+    // A repeated key keeps its first value, as the W3C test suite's strict mode expects.
+    if (seen.has(key)) continue
     seen.add(key)
     members.push([key, value])
     if (members.length > TRACESTATE_MAX_MEMBERS) return undefined

@@ -86,3 +86,16 @@ describe('EdgeTracer', () => {
     expect(ended.at(-1)!.endTime).toBe(2_000)
   })
 })
+
+describe('W3C Level 2 random flag', () => {
+  it('is kept on children of an unsampled parent, and travels in traceparent', async () => {
+    const { W3CPropagator } = await import('./propagation.ts')
+    const propagator = new W3CPropagator()
+    const getter = { keys: (c: Record<string, string>) => Object.keys(c), get: (c: Record<string, string>, k: string) => c[k] }
+    const parent = propagator.extract(ROOT_CONTEXT, { traceparent: '00-12345678901234567890123456789012-1234567890123456-02' }, getter)
+    const child = tracer.startSpan('client', {}, parent)
+    const out: Record<string, string> = {}
+    propagator.inject(trace.setSpan(parent, child), out, { set: (c, k, v) => void (c[k] = v) })
+    expect(out.traceparent).toMatch(/^00-12345678901234567890123456789012-(?!1234567890123456)[0-9a-f]{16}-02$/)
+  })
+})

@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { otel } from 'edge-otel'
 import { relayJson } from '../../shared/http.ts'
 
-type Env = { Bindings: { ORDERS: Fetcher } }
+type Env = { Bindings: { ORDERS: Fetcher; W3C_TEST_SERVICE?: string } }
 
 const app = new Hono<Env>()
 app.use(otel({ serviceName: 'gateway' }))
@@ -21,6 +21,24 @@ app.post('/orders', async (c) => {
     body: await c.req.text(),
   })
   return relayJson(c, response)
+})
+
+// The test-service contract of the W3C trace-context test suite, for dev and test runs only
+// (W3C_TEST_SERVICE=on; `npm run dev` sets it). For each {url, arguments} step, in order, POST
+// the arguments as JSON to the url, through the traced global fetch.
+app.post('/__w3c', async (c) => {
+  if (c.env.W3C_TEST_SERVICE !== 'on') return c.notFound()
+  const steps = await c.req.json<Array<{ url: string; arguments: unknown }>>().catch(() => undefined)
+  if (!Array.isArray(steps)) return c.json({ error: 'expected a JSON array of {url, arguments}' }, 400)
+  for (const step of steps) {
+    const response = await fetch(step.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(step.arguments),
+    })
+    await response.arrayBuffer()
+  }
+  return c.json({ steps: steps.length })
 })
 
 export default app
