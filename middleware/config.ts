@@ -37,6 +37,8 @@ export interface OtelOptions {
    * values become `REDACTED` in `url.query` and `url.full`, beside token, key, secret, password, sig, signature…
    */
   redactQueryParameters?: string[]
+  /** Name of the optional Cloudflare Queue binding that takes batches the collector could not. Default `OTEL_SPILL_QUEUE`. */
+  spillQueueBinding?: string
 }
 
 export interface ResolvedConfig {
@@ -61,6 +63,9 @@ export interface ResolvedConfig {
   maxQueueSize: number
   cardinalityLimit: number
   redactQueryParameters: string[]
+  spillQueueBinding: string
+  /** `EDGE_OTEL_RETRY_DEADLINE`: ms within which all retries of one batch end. */
+  retryDeadline: number
 }
 
 export interface ConfigResult {
@@ -219,6 +224,8 @@ export function resolveConfig(env: Env, options: OtelOptions = {}): ConfigResult
     maxExportBatchSize: resolveLimit(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, problems) || 512,
     maxQueueSize: resolveLimit(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048, problems) || 2048,
     cardinalityLimit: Math.max(2, options.metricCardinalityLimit ?? 2000),
+    spillQueueBinding: options.spillQueueBinding ?? 'OTEL_SPILL_QUEUE',
+    retryDeadline: resolveLimit(env, 'EDGE_OTEL_RETRY_DEADLINE', 20_000, problems) || 20_000,
     redactQueryParameters:
       options.redactQueryParameters ??
       (read(env, 'EDGE_OTEL_REDACT_QUERY_PARAMETERS') ?? '')

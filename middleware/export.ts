@@ -14,6 +14,8 @@ export interface OtlpPayload {
   body: Uint8Array | string
   /** Spans or data points in the payload, for reporting. */
   items: number
+  /** Set when `body` is already gzip-compressed (a payload replayed from the spill queue). */
+  contentEncoding?: 'gzip'
 }
 
 /** What the receiver said about a payload it accepted. */
@@ -51,11 +53,14 @@ export class ExportError extends Error {
   readonly status: number | undefined
   /** `error.type` for self-observability: the status, or the network error's name. */
   readonly type: string
+  /** The collector was unavailable (retryable failures ran out), so the batch may be kept for later. */
+  readonly retryable: boolean
 
-  constructor(message: string, status?: number, type?: string) {
+  constructor(message: string, status?: number, type?: string, retryable = false) {
     super(message)
     this.name = 'ExportError'
     this.status = status
     this.type = status !== undefined ? String(status) : (type ?? '_OTHER')
+    this.retryable = retryable
   }
 }

@@ -21,6 +21,9 @@ export interface RetryPolicy {
 
 export const defaultRetryPolicy: RetryPolicy = { deadline: 20_000, initialBackoff: 1_000, maxBackoff: 5_000 }
 
+/** The default policy with another deadline (`EDGE_OTEL_RETRY_DEADLINE`). */
+export const retryPolicy = (deadline: number): RetryPolicy => ({ ...defaultRetryPolicy, deadline })
+
 /** The statuses the OTLP/HTTP spec calls retryable. Any other failure is final. */
 export const RETRYABLE_STATUSES = new Set([429, 502, 503, 504])
 
@@ -39,7 +42,7 @@ export function backoff(attempt: number, policy: RetryPolicy, random = Math.rand
   return ceiling / 2 + random() * (ceiling / 2)
 }
 
-async function gzip(body: Uint8Array | string): Promise<Uint8Array> {
+export async function gzip(body: Uint8Array | string): Promise<Uint8Array> {
   const stream = new Blob([body]).stream().pipeThrough(new CompressionStream('gzip'))
   return new Uint8Array(await new Response(stream).arrayBuffer())
 }
@@ -125,7 +128,9 @@ export class OtlpHttpTransport implements Transport {
       'user-agent': `${LIBRARY_NAME}/${LIBRARY_VERSION}`,
     }
     let body: Uint8Array | string = payload.body
-    if (target.gzip) {
+    if (payload.contentEncoding === 'gzip') {
+      headers['content-encoding'] = 'gzip'
+    } else if (target.gzip) {
       body = await gzip(body)
       headers['content-encoding'] = 'gzip'
     }
@@ -144,7 +149,7 @@ export class OtlpHttpTransport implements Transport {
         // Network failure, disconnect or timeout: retryable while the deadline allows.
         const wait = backoff(attempt, this.#policy)
         const reason = error instanceof Error ? error : new Error(String(error))
-        if (Date.now() + wait >= deadline) throw new ExportError(`${reason.name}: ${reason.message} (after ${attempt} attempts)`, undefined, reason.name)
+        if (Date.now() + wait >= deadline) throw new ExportError(`${reason.name}: ${reason.message} (after ${attempt} attempts)`, undefined, reason.name, true)
         await sleep(wait)
         continue
       }
@@ -159,7 +164,7 @@ export class OtlpHttpTransport implements Transport {
       }
       const wait = parseRetryAfter(response.headers.get('retry-after')) ?? backoff(attempt, this.#policy)
       if (Date.now() + wait >= deadline) {
-        throw new ExportError(`HTTP ${response.status} from ${target.url} (gave up after ${attempt} attempts)`, response.status)
+        throw new ExportError(`HTTP ${response.status} from ${target.url} (gave up after ${attempt} attempts)`, response.status, undefined, true)
       }
       await sleep(wait)
     }

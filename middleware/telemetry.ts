@@ -38,7 +38,8 @@ import {
 import { type OtelOptions, type ResolvedConfig, resolveConfig } from './config.ts'
 import { AsyncLocalStorageContextManager } from './context.ts'
 import { ExportError, type OtlpPayload, type Transport, encodeMetrics, encodeTraces } from './export.ts'
-import { OtlpHttpTransport } from './otlp-http.ts'
+import { OtlpHttpTransport, retryPolicy } from './otlp-http.ts'
+import { type SpillQueue, isSpillQueue, spill } from './spill.ts'
 import { EdgeMeterProvider } from './metrics.ts'
 import { keyValueCacheSize } from './otlp-proto.ts'
 import { W3CPropagator } from './propagation.ts'
@@ -71,6 +72,8 @@ interface LibraryInstruments {
   errors: Counter
   spansExported: Counter
   pointsExported: Counter
+  spilled: Counter
+  replayed: Counter
 }
 
 function createInstruments(tracerProvider: EdgeTracerProvider, meterProvider: EdgeMeterProvider): LibraryInstruments {
@@ -95,6 +98,8 @@ function createInstruments(tracerProvider: EdgeTracerProvider, meterProvider: Ed
       unit: '{span}',
       valueType: ValueType.INT,
     }),
+    spilled: meter.createCounter('edge_otel.exporter.spilled', { unit: '{item}', valueType: ValueType.INT }),
+    replayed: meter.createCounter('edge_otel.exporter.replayed', { unit: '{item}', valueType: ValueType.INT }),
     pointsExported: meter.createCounter(METRIC_OTEL_SDK_EXPORTER_METRIC_DATA_POINT_EXPORTED, {
       unit: '{data_point}',
       valueType: ValueType.INT,
@@ -130,6 +135,9 @@ export class Telemetry {
   get activeRequests(): UpDownCounter {
     return this.#own.activeRequests
   }
+  get exporterCounters(): Pick<LibraryInstruments, 'spansExported' | 'pointsExported' | 'replayed'> {
+    return this.#own
+  }
   get faas(): Pick<LibraryInstruments, 'coldStarts' | 'invocations' | 'errors'> {
     return this.#own
   }
@@ -144,6 +152,7 @@ export class Telemetry {
   }
 
   config: ResolvedConfig | undefined
+  spillQueue: SpillQueue | undefined
   resource: Attributes = {}
   transport: Transport | undefined
   #spans: FinishedSpan[] = []
@@ -192,6 +201,8 @@ export class Telemetry {
     if (this.resource[ATTR_SERVICE_VERSION] === undefined && typeof versionMetadata?.id === 'string') {
       this.resource[ATTR_SERVICE_VERSION] = versionMetadata.id
     }
+    const queue = env?.[config.spillQueueBinding]
+    if (isSpillQueue(queue)) this.spillQueue = queue
     if (transport) {
       this.transport = transport
     } else if (config.tracesUrl || config.metricsUrl) {
@@ -203,6 +214,7 @@ export class Telemetry {
             : undefined,
         },
         exportFetch,
+        retryPolicy(config.retryDeadline),
       )
     }
   }
@@ -246,6 +258,7 @@ export class Telemetry {
       if (spans.length && config.tracesUrl) payloads.push(encodeTraces(config.tracesProtocol, this.resource, spans))
       if (collected.length && config.metricsUrl) payloads.push(encodeMetrics(config.metricsProtocol, this.resource, collected))
       const results = await Promise.allSettled(payloads.map((p) => this.transport!.send(p)))
+      const failed: Array<{ payload: OtlpPayload; reason: unknown; counter: Counter; attributes: Attributes }> = []
       results.forEach((result, i) => {
         const p = payloads[i]
         const json = (p.signal === 'traces' ? config.tracesProtocol : config.metricsProtocol) === 'http/json'
@@ -256,9 +269,7 @@ export class Telemetry {
         const counter = p.signal === 'traces' ? this.#own.spansExported : this.#own.pointsExported
         // Counted now, exported with the next flush: a failed export cannot report itself.
         if (result.status === 'rejected') {
-          const reason = result.reason instanceof Error ? result.reason.message : String(result.reason)
-          this.warnOnce(`export of ${p.signal} failed (${reason}); ${p.items} items were dropped. Check that the collector is reachable.`, `${p.signal}:${errorTypeOf(result.reason)}`)
-          counter.add(p.items, { ...attributes, [ATTR_ERROR_TYPE]: errorTypeOf(result.reason) })
+          failed.push({ payload: p, reason: result.reason, counter, attributes })
           return
         }
         const rejected = Math.min(p.items, result.value?.rejected ?? 0)
@@ -268,6 +279,7 @@ export class Telemetry {
         }
         if (p.items > rejected) counter.add(p.items - rejected, attributes)
       })
+      for (const f of failed) await this.#keepOrDrop(f.payload, f.reason, f.counter, f.attributes)
       if (this.#droppedSpans) {
         this.warnOnce(
           `more than ${config.maxQueueSize} spans ended between two exports; the extra spans were dropped. Raise OTEL_BSP_MAX_QUEUE_SIZE or lower OTEL_BSP_SCHEDULE_DELAY.`,
@@ -278,6 +290,31 @@ export class Telemetry {
     } catch (error) {
       this.warnOnce(`telemetry flush failed: ${error instanceof Error ? error.message : String(error)}`, 'flush')
     }
+  }
+
+  /**
+   * A batch the collector did not take: if the collector was unavailable and a spill queue is
+   * bound, the batch goes there for `replayTelemetry` to send later; otherwise it is dropped.
+   * Either way it is counted and reported once.
+   */
+  async #keepOrDrop(p: OtlpPayload, reason: unknown, counter: Counter, attributes: Attributes): Promise<void> {
+    const type = errorTypeOf(reason)
+    const message = reason instanceof Error ? reason.message : String(reason)
+    if (this.spillQueue && reason instanceof ExportError && reason.retryable) {
+      try {
+        await spill(this.spillQueue, p)
+        this.#own.spilled.add(p.items, attributes)
+        this.warnOnce(`export of ${p.signal} failed (${message}); the batch went to the spill queue for replay.`, `${p.signal}:spill`)
+        return
+      } catch (error) {
+        this.warnOnce(`could not spill ${p.signal} to the queue (${String(error)}).`, `${p.signal}:spill-failed`)
+      }
+    }
+    counter.add(p.items, { ...attributes, [ATTR_ERROR_TYPE]: type })
+    this.warnOnce(
+      `export of ${p.signal} failed (${message}); ${p.items} items were dropped.${reason instanceof ExportError && reason.retryable ? ` Bind a Queue as ${this.config?.spillQueueBinding} to keep them.` : ''}`,
+      `${p.signal}:${type}`,
+    )
   }
 
   warnOnce(message: string, key = message): void {

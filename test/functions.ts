@@ -21,6 +21,10 @@ interface WranglerConfig {
   compatibility_flags?: string[]
   vars?: Record<string, string>
   services?: Array<{ binding: string; service: string }>
+  queues?: {
+    producers?: Array<{ binding: string; queue: string }>
+    consumers?: Array<{ queue: string; max_batch_size?: number; max_batch_timeout?: number; max_retries?: number; dead_letter_queue?: string; retry_delay?: number }>
+  }
 }
 
 const bundles = new Map<string, Promise<string>>()
@@ -59,6 +63,8 @@ export interface WorkerSpec {
   compatibilityFlags: string[]
   vars: Record<string, string>
   services: Record<string, string>
+  queueProducers?: Record<string, { queueName: string }>
+  queueConsumers?: Record<string, { maxBatchSize?: number; maxBatchTimeout?: number; maxRetries?: number; deadLetterQueue?: string; retryDelay?: number }>
 }
 
 /** The three example functions as their wrangler.toml files describe them. */
@@ -72,6 +78,13 @@ export function exampleFunctions(): WorkerSpec[] {
       compatibilityFlags: c.compatibility_flags ?? [],
       vars: c.vars ?? {},
       services: Object.fromEntries((c.services ?? []).map((s) => [s.binding, s.service])),
+      queueProducers: Object.fromEntries((c.queues?.producers ?? []).map((p) => [p.binding, { queueName: p.queue }])),
+      queueConsumers: Object.fromEntries(
+        (c.queues?.consumers ?? []).map((q) => [
+          q.queue,
+          { maxBatchSize: q.max_batch_size, maxBatchTimeout: q.max_batch_timeout, maxRetries: q.max_retries, deadLetterQueue: q.dead_letter_queue, retryDelay: q.retry_delay },
+        ]),
+      ),
     }
   })
 }
@@ -96,6 +109,8 @@ export async function startFunctions(specs: WorkerSpec[], vars: Record<string, s
       compatibilityFlags: spec.compatibilityFlags,
       bindings: { ...spec.vars, ...vars },
       serviceBindings: spec.services,
+      queueProducers: spec.queueProducers,
+      queueConsumers: spec.queueConsumers,
     })),
   )
   // Miniflare 5 (the version wrangler 4 runs) still takes the v4 option shape through this converter.

@@ -55,3 +55,46 @@ describe('exporting to a collector that answers 503 with Retry-After', () => {
     expect(Math.max(...acceptedAfterRefusal) - refusedAt[0]).toBeGreaterThanOrEqual(1000)
   })
 })
+
+describe('durable delivery through the spill queue', () => {
+  it('keeps every trace while the collector is down and delivers each exactly once when it is back', async () => {
+    let down = true
+    let refusedWhileDown = 0
+    receiver = await startReceiver({
+      respond: () => {
+        if (!down) return 200
+        refusedWhileDown++
+        return 503
+      },
+    })
+    functions = await startFunctions(exampleFunctions(), {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      // Give up on the live export quickly, so batches reach the queue within the test.
+      EDGE_OTEL_RETRY_DEADLINE: '1500',
+    })
+    const M = 20
+    for (let i = 0; i < M; i += 5) {
+      const statuses = await Promise.all(
+        Array.from({ length: 5 }, async (_, k) => {
+          const response = await functions!.fetch(`/orders/${200 + i + k}`)
+          await response.arrayBuffer()
+          return response.status
+        }),
+      )
+      expect(statuses).toEqual([200, 200, 200, 200, 200])
+    }
+    // Every live export and the first replays fail while the collector is down.
+    await new Promise((r) => setTimeout(r, 4000))
+    expect(receiver.spans).toHaveLength(0)
+    expect(refusedWhileDown).toBeGreaterThan(0)
+    down = false
+
+    await receiver.waitFor(() => receiver!.spans.length >= M * ORDER_TRACE_SIZE, 60_000, 'replayed spans')
+    await receiver.idle(3000)
+    expect(receiver.spans).toHaveLength(M * ORDER_TRACE_SIZE)
+    expect(new Set(receiver.spans.map((s) => s.spanId)).size).toBe(M * ORDER_TRACE_SIZE)
+    expect(new Set(receiver.spans.map((s) => s.traceId)).size).toBe(M)
+    const replayed = receiver.metrics.filter((m) => m.name === 'edge_otel.exporter.replayed').flatMap((m) => m.points)
+    expect(replayed.reduce((n, p) => n + (p.value ?? 0), 0)).toBeGreaterThan(0)
+  }, 90_000)
+})

@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { otel } from 'edge-otel'
+import { otel, replayTelemetry } from 'edge-otel'
 import { relayJson } from '../../shared/http.ts'
 
 type Env = { Bindings: { ORDERS: Fetcher; W3C_TEST_SERVICE?: string } }
@@ -41,4 +41,5 @@ app.post('/__w3c', async (c) => {
   return c.json({ steps: steps.length })
 })
 
-export default app
+// fetch serves requests; queue replays telemetry that other functions spilled while the collector was down.
+export default { fetch: app.fetch, queue: replayTelemetry({ serviceName: 'gateway' }) }
