@@ -13,11 +13,10 @@ describe('resolveConfig', () => {
     expect(problems).toEqual([])
     expect(config).toMatchObject({
       serviceName: 'orders',
-      tracesUrl: 'https://collector.example:4318/v1/traces',
-      metricsUrl: 'https://collector.example:4318/v1/metrics',
-      tracesHeaders: { 'api-key': 'abc==', 'x-team': 'edge' },
-      tracesProtocol: 'http/json',
-      metricsProtocol: 'http/json',
+      signals: {
+        traces: { url: 'https://collector.example:4318/v1/traces', headers: { 'api-key': 'abc==', 'x-team': 'edge' }, protocol: 'http/json' },
+        metrics: { url: 'https://collector.example:4318/v1/metrics', protocol: 'http/json' },
+      },
       resourceAttributes: { 'service.version': '1.2.3', 'deployment.environment.name': 'prod eu' },
       temporality: 'delta',
     })
@@ -29,9 +28,9 @@ describe('resolveConfig', () => {
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b:4318/custom/traces',
       OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'x-metrics=1',
     })
-    expect(config.tracesUrl).toBe('http://b:4318/custom/traces')
-    expect(config.metricsUrl).toBe('http://a:4318/v1/metrics')
-    expect(config.metricsHeaders).toEqual({ 'x-metrics': '1' })
+    expect(config.signals.traces?.url).toBe('http://b:4318/custom/traces')
+    expect(config.signals.metrics?.url).toBe('http://a:4318/v1/metrics')
+    expect(config.signals.metrics?.headers).toEqual({ 'x-metrics': '1' })
   })
 
   it('lets options in code override env bindings', () => {
@@ -39,13 +38,13 @@ describe('resolveConfig', () => {
       { OTEL_SERVICE_NAME: 'from-env', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://env:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
       { serviceName: 'from-code', endpoint: 'http://code:4318', protocol: 'http/protobuf', serviceVersion: '9' },
     )
-    expect(config).toMatchObject({ serviceName: 'from-code', tracesUrl: 'http://code:4318/v1/traces', tracesProtocol: 'http/protobuf' })
+    expect(config).toMatchObject({ serviceName: 'from-code', signals: { traces: { url: 'http://code:4318/v1/traces', protocol: 'http/protobuf' } } })
     expect(config.resourceAttributes['service.version']).toBe('9')
   })
 
   it('treats an empty endpoint as "do not export", with no complaint', () => {
     const { config, problems } = resolveConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: '' })
-    expect([config.tracesUrl, config.metricsUrl, problems]).toEqual([undefined, undefined, []])
+    expect([config.signals, problems]).toEqual([{ traces: undefined, metrics: undefined }, []])
   })
 
   it('defaults the service name the way the spec does', () => {
@@ -75,7 +74,7 @@ describe('resolveConfig', () => {
 
   it('keeps the good entries of a partly bad header list', () => {
     const { config } = resolveConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x', OTEL_EXPORTER_OTLP_HEADERS: 'a=1,broken,b=2' })
-    expect(config.tracesHeaders).toEqual({ a: '1', b: '2' })
+    expect(config.signals.traces?.headers).toEqual({ a: '1', b: '2' })
   })
 
   it('reads the temporality preference case-insensitively and the span limits', () => {
@@ -89,20 +88,22 @@ describe('resolveConfig', () => {
   })
 
   it('compresses with gzip unless told otherwise, per signal too', () => {
-    expect(resolveConfig({}).config).toMatchObject({ tracesGzip: true, metricsGzip: true, tracesTimeout: 10_000 })
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }
+    expect(resolveConfig(endpoint).config.signals).toMatchObject({ traces: { gzip: true, timeout: 10_000 }, metrics: { gzip: true } })
     const { config, problems } = resolveConfig({
+      ...endpoint,
       OTEL_EXPORTER_OTLP_COMPRESSION: 'none',
       OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: 'gzip',
       OTEL_EXPORTER_OTLP_TIMEOUT: '2500',
       OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '500',
     })
     expect(problems).toEqual([])
-    expect(config).toMatchObject({ tracesGzip: false, metricsGzip: true, tracesTimeout: 500, metricsTimeout: 2500 })
+    expect(config.signals).toMatchObject({ traces: { gzip: false, timeout: 500 }, metrics: { gzip: true, timeout: 2500 } })
     expect(resolveConfig({ OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd' }).problems[0]).toContain('OTEL_EXPORTER_OTLP_COMPRESSION="zstd" is not supported')
   })
 
   it('ignores bindings that are not strings', () => {
     const { config, problems } = resolveConfig({ OTEL_SERVICE_NAME: { nested: true }, OTEL_EXPORTER_OTLP_ENDPOINT: 42 } as never)
-    expect([config.serviceName, config.tracesUrl, problems]).toEqual(['unknown_service', undefined, []])
+    expect([config.serviceName, config.signals.traces, problems]).toEqual(['unknown_service', undefined, []])
   })
 })

@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api'
 import { type SpanLimits, defaultSpanLimits } from './limits.ts'
+import type { Signal } from './export.ts'
 import type { TemporalityPreference } from './metrics.ts'
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json'
@@ -41,18 +42,20 @@ export interface OtelOptions {
   spillQueueBinding?: string
 }
 
+/** Where and how one signal is exported. */
+export interface SignalConfig {
+  url: string
+  headers: Record<string, string>
+  protocol: OtlpProtocol
+  /** ms for one attempt. */
+  timeout: number
+  gzip: boolean
+}
+
 export interface ResolvedConfig {
   serviceName: string
-  tracesUrl: string | undefined
-  metricsUrl: string | undefined
-  tracesHeaders: Record<string, string>
-  metricsHeaders: Record<string, string>
-  tracesProtocol: OtlpProtocol
-  metricsProtocol: OtlpProtocol
-  tracesTimeout: number
-  metricsTimeout: number
-  tracesGzip: boolean
-  metricsGzip: boolean
+  /** Only the signals with a valid endpoint are exported. */
+  signals: Partial<Record<Signal, SignalConfig>>
   resourceAttributes: Attributes
   temporality: TemporalityPreference
   spanLimits: SpanLimits
@@ -165,15 +168,9 @@ export function resolveConfig(env: Env, options: OtelOptions = {}): ConfigResult
   const problems: string[] = []
   const base = options.endpoint ?? read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT')
   const baseName = options.endpoint !== undefined ? 'endpoint option' : 'OTEL_EXPORTER_OTLP_ENDPOINT'
-  const exactTraces = options.endpoint !== undefined ? undefined : read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')
-  const exactMetrics = options.endpoint !== undefined ? undefined : read(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT')
 
   const headersText = read(env, 'OTEL_EXPORTER_OTLP_HEADERS')
   const headers = options.headers ?? (headersText ? parsePairs(headersText, 'OTEL_EXPORTER_OTLP_HEADERS', problems, true) : {})
-  const signalHeaders = (name: string) => {
-    const text = options.headers ? undefined : read(env, name)
-    return text ? { ...headers, ...parsePairs(text, name, problems, true) } : headers
-  }
 
   const resourceText = read(env, 'OTEL_RESOURCE_ATTRIBUTES')
   const resourceAttributes: Attributes = {
@@ -184,34 +181,40 @@ export function resolveConfig(env: Env, options: OtelOptions = {}): ConfigResult
   const serviceName =
     options.serviceName ?? read(env, 'OTEL_SERVICE_NAME') ?? (resourceAttributes['service.name'] as string | undefined) ?? 'unknown_service'
 
-  const protocol = options.protocol ?? read(env, 'OTEL_EXPORTER_OTLP_PROTOCOL')
-  const protocolName = options.protocol !== undefined ? 'protocol option' : 'OTEL_EXPORTER_OTLP_PROTOCOL'
-  const tracesProtocolText = options.protocol ? undefined : read(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL')
-  const metricsProtocolText = options.protocol ? undefined : read(env, 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL')
-  const baseProtocol = resolveProtocol(protocol, protocolName, problems)
+  const baseProtocol = resolveProtocol(
+    options.protocol ?? read(env, 'OTEL_EXPORTER_OTLP_PROTOCOL'),
+    options.protocol !== undefined ? 'protocol option' : 'OTEL_EXPORTER_OTLP_PROTOCOL',
+    problems,
+  )
 
   const temporalityText = options.temporality ?? read(env, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE')?.toLowerCase()
   const temporality = oneOf(temporalityText, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', TEMPORALITIES, 'delta', problems)
 
   const timeout = resolveLimit(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, problems) || 10_000
-  const signalTimeout = (name: string) => (read(env, name) ? resolveLimit(env, name, timeout, problems) || timeout : timeout)
   // gzip by default, as the Collector's own otlphttp exporter does: a coalesced batch shrinks to
   // about half on the wire (the spec's default is none; OTEL_EXPORTER_OTLP_COMPRESSION=none restores it).
   const compression = resolveCompression(read(env, 'OTEL_EXPORTER_OTLP_COMPRESSION'), 'OTEL_EXPORTER_OTLP_COMPRESSION', true, problems)
-  const signalCompression = (name: string) => resolveCompression(read(env, name), name, compression, problems)
+
+  /** One signal's settings: OTEL_EXPORTER_OTLP_{TRACES,METRICS}_* over the shared ones, code options over both. */
+  const signal = (kind: Signal): SignalConfig | undefined => {
+    const name = (setting: string) => `OTEL_EXPORTER_OTLP_${kind.toUpperCase()}_${setting}`
+    const fromEnv = (setting: string, coded: unknown) => (coded === undefined ? read(env, name(setting)) : undefined)
+    const url = resolveUrl(base, fromEnv('ENDPOINT', options.endpoint), `/v1/${kind}`, [name('ENDPOINT'), baseName], problems)
+    if (!url) return undefined
+    const headersText = fromEnv('HEADERS', options.headers)
+    const protocolText = fromEnv('PROTOCOL', options.protocol)
+    return {
+      url,
+      headers: headersText ? { ...headers, ...parsePairs(headersText, name('HEADERS'), problems, true) } : headers,
+      protocol: protocolText ? resolveProtocol(protocolText, name('PROTOCOL'), problems) : baseProtocol,
+      timeout: read(env, name('TIMEOUT')) ? resolveLimit(env, name('TIMEOUT'), timeout, problems) || timeout : timeout,
+      gzip: resolveCompression(read(env, name('COMPRESSION')), name('COMPRESSION'), compression, problems),
+    }
+  }
 
   const config: ResolvedConfig = {
     serviceName,
-    tracesUrl: resolveUrl(base, exactTraces, '/v1/traces', ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', baseName], problems),
-    metricsUrl: resolveUrl(base, exactMetrics, '/v1/metrics', ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', baseName], problems),
-    tracesHeaders: signalHeaders('OTEL_EXPORTER_OTLP_TRACES_HEADERS'),
-    metricsHeaders: signalHeaders('OTEL_EXPORTER_OTLP_METRICS_HEADERS'),
-    tracesProtocol: tracesProtocolText ? resolveProtocol(tracesProtocolText, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', problems) : baseProtocol,
-    metricsProtocol: metricsProtocolText ? resolveProtocol(metricsProtocolText, 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', problems) : baseProtocol,
-    tracesTimeout: signalTimeout('OTEL_EXPORTER_OTLP_TRACES_TIMEOUT'),
-    metricsTimeout: signalTimeout('OTEL_EXPORTER_OTLP_METRICS_TIMEOUT'),
-    tracesGzip: signalCompression('OTEL_EXPORTER_OTLP_TRACES_COMPRESSION'),
-    metricsGzip: signalCompression('OTEL_EXPORTER_OTLP_METRICS_COMPRESSION'),
+    signals: { traces: signal('traces'), metrics: signal('metrics') },
     resourceAttributes,
     temporality,
     spanLimits: {

@@ -1,15 +1,10 @@
+import type { SignalConfig } from './config.ts'
 import type { OtlpPayload, SendResult, Signal, Transport } from './export.ts'
 import { ExportError } from './export.ts'
 import { LIBRARY_NAME, LIBRARY_VERSION } from './version.ts'
 
-export interface OtlpHttpTarget {
-  url: string
-  headers: Record<string, string>
-  /** `OTEL_EXPORTER_OTLP_TIMEOUT`: ms for one attempt. */
-  timeout: number
-  /** `OTEL_EXPORTER_OTLP_COMPRESSION=gzip`. */
-  gzip: boolean
-}
+/** Where one signal goes: URL, headers, per-attempt timeout (ms) and gzip. */
+export type OtlpHttpTarget = Pick<SignalConfig, 'url' | 'headers' | 'timeout' | 'gzip'>
 
 export interface RetryPolicy {
   /** All attempts and waits of one payload end by this many ms after the first attempt. */

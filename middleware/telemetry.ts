@@ -205,17 +205,8 @@ export class Telemetry {
     if (isSpillQueue(queue)) this.spillQueue = queue
     if (transport) {
       this.transport = transport
-    } else if (config.tracesUrl || config.metricsUrl) {
-      this.transport = new OtlpHttpTransport(
-        {
-          traces: config.tracesUrl ? { url: config.tracesUrl, headers: config.tracesHeaders, timeout: config.tracesTimeout, gzip: config.tracesGzip } : undefined,
-          metrics: config.metricsUrl
-            ? { url: config.metricsUrl, headers: config.metricsHeaders, timeout: config.metricsTimeout, gzip: config.metricsGzip }
-            : undefined,
-        },
-        exportFetch,
-        retryPolicy(config.retryDeadline),
-      )
+    } else if (config.signals.traces || config.signals.metrics) {
+      this.transport = new OtlpHttpTransport(config.signals, exportFetch, retryPolicy(config.retryDeadline))
     }
   }
 
@@ -255,13 +246,14 @@ export class Telemetry {
       const config = this.config
       if (!this.transport || !config) return
       const payloads: OtlpPayload[] = []
-      if (spans.length && config.tracesUrl) payloads.push(encodeTraces(config.tracesProtocol, this.resource, spans))
-      if (collected.length && config.metricsUrl) payloads.push(encodeMetrics(config.metricsProtocol, this.resource, collected))
+      const { traces, metrics } = config.signals
+      if (spans.length && traces) payloads.push(encodeTraces(traces.protocol, this.resource, spans))
+      if (collected.length && metrics) payloads.push(encodeMetrics(metrics.protocol, this.resource, collected))
       const results = await Promise.allSettled(payloads.map((p) => this.transport!.send(p)))
       const failed: Array<{ payload: OtlpPayload; reason: unknown; counter: Counter; attributes: Attributes }> = []
       results.forEach((result, i) => {
         const p = payloads[i]
-        const json = (p.signal === 'traces' ? config.tracesProtocol : config.metricsProtocol) === 'http/json'
+        const json = p.contentType === 'application/json'
         const attributes: Attributes = {
           [ATTR_OTEL_COMPONENT_TYPE]: `otlp_http${json ? '_json' : ''}_${p.signal === 'traces' ? 'span' : 'metric'}_exporter`,
           [ATTR_OTEL_COMPONENT_NAME]: `${LIBRARY_NAME}/${p.signal}`,
