@@ -106,8 +106,7 @@ function parsePairs(text: string, name: string, problems: string[], isHeader: bo
     const value = eq > 0 ? decode(entry.slice(eq + 1).trim()) : ''
     if (!key || (isHeader && !HEADER_NAME.test(key)) || (isHeader && /[\r\n\0]/.test(value))) {
       problems.push(
-        `${name}: entry ${i + 1} is not a valid key=value pair and was skipped. ` +
-          `Write it as comma-separated key=value pairs with percent-encoded values, e.g. "api-key=abc123,x-team=edge".`,
+        `${name}: entry ${i + 1} is not a valid key=value pair and was skipped. Use "key=value,key2=value2" (values percent-encoded).`,
       )
       return
     }
@@ -156,7 +155,7 @@ function resolveLimit(env: Env, name: string, fallback: number, problems: string
   if (value === undefined) return fallback
   const n = Number(value)
   if (Number.isInteger(n) && n >= 0) return n
-  problems.push(`${name}="${value}" is not a non-negative integer; using ${fallback}. Set it to a whole number such as 128.`)
+  problems.push(`${name}="${value}" is not a non-negative integer; using ${fallback}.`)
   return fallback
 }
 

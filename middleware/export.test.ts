@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest'
-import { ExportError, encodeMetrics, encodeTraces } from './export.ts'
+import { ExportError, encodeMetrics, encodeTraces, useJsonEncoding } from './export.ts'
+import { otlpJson } from './otlp-json.ts'
 import { EdgeMeterProvider } from './metrics.ts'
 import { EdgeTracerProvider, type FinishedSpan } from './tracer.ts'
 
 describe('encodeTraces / encodeMetrics', () => {
+  it('fall back to protobuf when no JSON encoding is in the bundle', () => {
+    const spans: FinishedSpan[] = []
+    new EdgeTracerProvider((s) => spans.push(s)).getTracer('t').startSpan('s').end()
+    expect(encodeTraces('http/json', {}, spans).contentType).toBe('application/x-protobuf')
+  })
+
   it('pick the content type of the protocol and count the items', async () => {
+    useJsonEncoding(otlpJson)
     const spans: FinishedSpan[] = []
     new EdgeTracerProvider((s) => spans.push(s)).getTracer('t').startSpan('s').end()
     expect(encodeTraces('http/protobuf', {}, spans)).toMatchObject({ signal: 'traces', contentType: 'application/x-protobuf', items: 1 })

@@ -1,7 +1,6 @@
 import type { Attributes } from '@opentelemetry/api'
 import type { OtlpProtocol } from './config.ts'
 import type { CollectedScope } from './metrics.ts'
-import { encodeMetricsJson, encodeTracesJson } from './otlp-json.ts'
 import { encodeMetricsProto, encodeTracesProto } from './otlp-proto.ts'
 import type { FinishedSpan } from './tracer.ts'
 
@@ -36,16 +35,31 @@ const CONTENT_TYPE: Record<OtlpProtocol, string> = {
   'http/json': 'application/json',
 }
 
+/** OTLP/JSON, which a worker opts into (`otel({ encodings: [otlpJson] })`) so that others don't carry it. */
+export interface JsonEncoding {
+  traces(resource: Attributes, spans: FinishedSpan[]): string
+  metrics(resource: Attributes, scopes: CollectedScope[]): string
+  partialSuccess(text: string): SendResult
+}
+
+let json: JsonEncoding | undefined
+
+export function useJsonEncoding(encoding: JsonEncoding): void {
+  json = encoding
+}
+
+export const jsonEncoding = (): JsonEncoding | undefined => json
+
 export function encodeTraces(protocol: OtlpProtocol, resource: Attributes, spans: FinishedSpan[]): OtlpPayload {
-  const body = protocol === 'http/json' ? encodeTracesJson(resource, spans) : encodeTracesProto(resource, spans)
-  return { signal: 'traces', contentType: CONTENT_TYPE[protocol], body, items: spans.length }
+  const body = protocol === 'http/json' && json ? json.traces(resource, spans) : encodeTracesProto(resource, spans)
+  return { signal: 'traces', contentType: typeof body === 'string' ? CONTENT_TYPE['http/json'] : CONTENT_TYPE['http/protobuf'], body, items: spans.length }
 }
 
 export function encodeMetrics(protocol: OtlpProtocol, resource: Attributes, scopes: CollectedScope[]): OtlpPayload {
-  const body = protocol === 'http/json' ? encodeMetricsJson(resource, scopes) : encodeMetricsProto(resource, scopes)
+  const body = protocol === 'http/json' && json ? json.metrics(resource, scopes) : encodeMetricsProto(resource, scopes)
   let items = 0
   for (const s of scopes) for (const m of s.metrics) items += m.points.length
-  return { signal: 'metrics', contentType: CONTENT_TYPE[protocol], body, items }
+  return { signal: 'metrics', contentType: typeof body === 'string' ? CONTENT_TYPE['http/json'] : CONTENT_TYPE['http/protobuf'], body, items }
 }
 
 export class ExportError extends Error {

@@ -13,7 +13,7 @@ function recordingFetch(status = 200) {
 }
 
 function inRequest<T>(fn: () => Promise<T>): Promise<T> {
-  const span = telemetry.tracer.startSpan('server', { kind: SpanKind.SERVER })
+  const span = telemetry.own.tracer.startSpan('server', { kind: SpanKind.SERVER })
   return context.with(trace.setSpan(context.active(), span), fn).finally(() => span.end())
 }
 

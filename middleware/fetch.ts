@@ -70,7 +70,7 @@ export function instrumentFetch<F extends FetchLike>(fetchFn: F): F {
       [ATTR_SERVER_PORT]: port,
       [ATTR_URL_SCHEME]: url.protocol.slice(0, -1),
     }
-    const span = telemetry.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.CLIENT, attributes }, active)
+    const span = telemetry.own.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.CLIENT, attributes }, active)
     propagation.inject(trace.setSpan(active, span), request.headers, headersSetter)
     const start = now()
     try {
@@ -93,7 +93,7 @@ export function instrumentFetch<F extends FetchLike>(fetchFn: F): F {
       throw error
     } finally {
       span.end()
-      telemetry.clientDuration.record((now() - start) / 1000, metricAttributes)
+      telemetry.own.clientDuration.record((now() - start) / 1000, metricAttributes)
     }
   } as F
 }

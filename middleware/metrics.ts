@@ -358,7 +358,7 @@ class EdgeMeter implements Meter {
  * Delta series are handed out exactly once: each measurement lands in one collection.
  */
 export class EdgeMeterProvider implements MeterProvider {
-  readonly #meters = new Map<string, EdgeMeter>()
+  readonly meters = new Map<string, EdgeMeter>()
 
   readonly settings: MeterSettings
 
@@ -368,24 +368,17 @@ export class EdgeMeterProvider implements MeterProvider {
 
   getMeter(name: string, version?: string): Meter {
     const key = `${name}@${version ?? ''}`
-    let meter = this.#meters.get(key)
+    let meter = this.meters.get(key)
     if (!meter) {
       meter = new EdgeMeter({ name, version }, this.settings)
-      this.#meters.set(key, meter)
+      this.meters.set(key, meter)
     }
     return meter
   }
 
-  /** Attribute sets held across all instruments. */
-  seriesCount(): number {
-    let n = 0
-    for (const meter of this.#meters.values()) for (const instrument of meter.instruments.values()) n += instrument.series.size
-    return n
-  }
-
   async collect(): Promise<CollectedScope[]> {
     const out: CollectedScope[] = []
-    for (const meter of this.#meters.values()) {
+    for (const meter of this.meters.values()) {
       for (const instrument of meter.instruments.values()) {
         if (instrument.callbacks.length) await instrument.observe()
       }
@@ -399,4 +392,11 @@ export class EdgeMeterProvider implements MeterProvider {
     }
     return out
   }
+}
+
+/** Attribute sets held across all instruments of a provider (for tests of bounded memory). */
+export function seriesCount(provider: EdgeMeterProvider): number {
+  let n = 0
+  for (const meter of provider.meters.values()) for (const instrument of meter.instruments.values()) n += instrument.series.size
+  return n
 }

@@ -1,7 +1,7 @@
 import { metrics, trace } from '@opentelemetry/api'
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { type ReceivedMetric, type ReceivedSpan, decodeRequest, metricsOf, spansOf } from '../infra/receiver/decode.ts'
 import type { OtlpPayload, Transport } from './export.ts'
 import { otel } from './otel.ts'
@@ -174,6 +174,21 @@ describe('otel() middleware', () => {
     expect(second.pending).toHaveLength(1)
     await Promise.all(second.pending)
     expect(transport.spans).toHaveLength(2)
+  })
+
+  it('exports protobuf, and says how to fix it, when http/json is asked for without the JSON encoder', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const sent: OtlpPayload[] = []
+    const a = new Hono()
+    a.use(otel({ transport: { send: async (p) => void sent.push(p) }, instrumentGlobalFetch: false }))
+    a.get('/', (c) => c.text('ok'))
+    const { ctx, pending } = executionContext()
+    await a.request('/', {}, { ...ENV, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, ctx)
+    await Promise.all(pending)
+    expect(sent.map((p) => p.contentType)).toContain('application/x-protobuf')
+    expect(sent.some((p) => p.contentType === 'application/json')).toBe(false)
+    expect(warn.mock.calls.flat().join(' ')).toContain('otel({ encodings: [otlpJson] })')
+    warn.mockRestore()
   })
 
   it('serves a request without an execution context (plain app.request)', async () => {

@@ -17,7 +17,7 @@ import { matchedRoutes } from 'hono/route'
 import { now } from './clock.ts'
 import type { OtelOptions } from './config.ts'
 import { REQUEST_ROOT } from './context.ts'
-import type { Transport } from './export.ts'
+import { type JsonEncoding, type Transport, useJsonEncoding } from './export.ts'
 import { instrumentEnv, instrumentGlobalFetch, methodAttributes } from './fetch.ts'
 import { headersGetter } from './propagation.ts'
 import { telemetry } from './telemetry.ts'
@@ -28,6 +28,8 @@ import { splitUrl } from './url.ts'
 export interface OtelMiddlewareOptions extends OtelOptions {
   /** Replaces the OTLP/HTTP transport, e.g. to send elsewhere. */
   transport?: Transport
+  /** `[otlpJson]` lets `OTEL_EXPORTER_OTLP_PROTOCOL=http/json` work; without it the JSON encoder is not bundled. */
+  encodings?: JsonEncoding[]
 }
 
 const defaults: OtelMiddlewareOptions = { instrumentGlobalFetch: true }
@@ -88,18 +90,18 @@ function startRequest(c: Context, options: OtelMiddlewareOptions): RequestTeleme
   const coldStart = telemetry.takeColdStart()
   if (coldStart) {
     attributes[ATTR_FAAS_COLDSTART] = true
-    telemetry.faas.coldStarts.add(1, FAAS_HTTP)
+    telemetry.own.coldStarts.add(1, FAAS_HTTP)
   }
-  const span = telemetry.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER, attributes }, parent)
+  const span = telemetry.own.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER, attributes }, parent)
   const activeAttributes = { [ATTR_HTTP_REQUEST_METHOD]: attributes[ATTR_HTTP_REQUEST_METHOD], [ATTR_URL_SCHEME]: scheme }
-  telemetry.activeRequests.add(1, activeAttributes)
+  telemetry.own.activeRequests.add(1, activeAttributes)
   return { span, context: trace.setSpan(parent, span), start: now(), method, scheme, activeAttributes }
 }
 
 /** Ends the span, records the request metrics and schedules the export. Never throws. */
 function endRequest(c: Context, r: RequestTelemetry, self: unknown, thrown: unknown): void {
   try {
-    telemetry.activeRequests.add(-1, r.activeAttributes)
+    telemetry.own.activeRequests.add(-1, r.activeAttributes)
     const status = thrown ? 500 : c.res.status
     // An exception Hono turned into a 4xx (HTTPException) is an answer, not a server error.
     const error = thrown ? asError(thrown) : status >= 500 ? c.error : undefined
@@ -122,11 +124,11 @@ function endRequest(c: Context, r: RequestTelemetry, self: unknown, thrown: unkn
     metricAttributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status
     if (route) metricAttributes[ATTR_HTTP_ROUTE] = route
     metricAttributes[ATTR_URL_SCHEME] = r.scheme
-    telemetry.serverDuration.record((now() - r.start) / 1000, metricAttributes)
-    ;(errorType ? telemetry.faas.errors : telemetry.faas.invocations).add(1, FAAS_HTTP)
+    telemetry.own.serverDuration.record((now() - r.start) / 1000, metricAttributes)
+    ;(errorType ? telemetry.own.errors : telemetry.own.invocations).add(1, FAAS_HTTP)
     flushAfterResponse(c)
   } catch (error) {
-    telemetry.warnOnce(`could not end the request span (${String(error)}).`, 'end')
+    telemetry.warnOnce(`could not end a request span: ${String(error)}`, 'end')
   }
 }
 
@@ -154,13 +156,14 @@ function asError(value: unknown): Error {
 export const otel = (config?: OtelMiddlewareOptions): MiddlewareHandler => {
   const options = { ...defaults, ...config }
   if (options.instrumentGlobalFetch) instrumentGlobalFetch()
+  for (const encoding of options.encodings ?? []) useJsonEncoding(encoding)
 
   return function otelMiddleware(c, next) {
     let request: RequestTelemetry
     try {
       request = startRequest(c, options)
     } catch (error) {
-      telemetry.warnOnce(`could not start the request span (${String(error)}); the request is served untraced.`, 'start')
+      telemetry.warnOnce(`request served untraced: ${String(error)}`, 'start')
       return next()
     }
     let handled: Promise<void>

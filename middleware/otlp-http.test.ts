@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
 import { ExportError, encodeTraces } from './export.ts'
-import { OtlpHttpTransport, RETRYABLE_STATUSES, backoff, parseRetryAfter, readPartialSuccessJson, readPartialSuccessProto } from './otlp-http.ts'
+import { OtlpHttpTransport, RETRYABLE_STATUSES, backoff, parseRetryAfter, readPartialSuccessProto } from './otlp-http.ts'
+import { otlpJson, readPartialSuccessJson } from './otlp-json.ts'
+import { useJsonEncoding } from './export.ts'
+
+useJsonEncoding(otlpJson)
 import { EdgeTracerProvider, type FinishedSpan } from './tracer.ts'
 
 let receiver: Receiver | undefined

@@ -1,6 +1,6 @@
 import type { SignalConfig } from './config.ts'
 import type { OtlpPayload, SendResult, Signal, Transport } from './export.ts'
-import { ExportError } from './export.ts'
+import { ExportError, jsonEncoding } from './export.ts'
 import { LIBRARY_NAME, LIBRARY_VERSION } from './version.ts'
 
 /** Where one signal goes: URL, headers, per-attempt timeout (ms) and gzip. */
@@ -83,18 +83,6 @@ export function readPartialSuccessProto(bytes: Uint8Array): SendResult {
   return result
 }
 
-/** Reads `partialSuccess` from an OTLP/JSON response. */
-export function readPartialSuccessJson(text: string): SendResult {
-  try {
-    const partial = JSON.parse(text)?.partialSuccess
-    if (!partial) return {}
-    const rejected = Number(partial.rejectedSpans ?? partial.rejectedDataPoints ?? partial.rejectedLogRecords ?? 0)
-    return { rejected: rejected || undefined, message: partial.errorMessage || undefined }
-  } catch {
-    return {}
-  }
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
@@ -151,7 +139,9 @@ export class OtlpHttpTransport implements Transport {
       if (response.ok) {
         const bytes = new Uint8Array(await response.arrayBuffer().catch(() => new ArrayBuffer(0)))
         if (bytes.length === 0) return {}
-        return payload.contentType === 'application/json' ? readPartialSuccessJson(new TextDecoder().decode(bytes)) : readPartialSuccessProto(bytes)
+        const json = jsonEncoding()
+        if (payload.contentType !== 'application/json') return readPartialSuccessProto(bytes)
+        return json ? json.partialSuccess(new TextDecoder().decode(bytes)) : {}
       }
       await response.arrayBuffer().catch(() => undefined)
       if (!RETRYABLE_STATUSES.has(response.status)) {

@@ -1,5 +1,6 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api'
 import type { CollectedScope, HistogramPoint, NumberPoint } from './metrics.ts'
+import type { JsonEncoding, SendResult } from './export.ts'
 import { spanFlags } from './otlp-proto.ts'
 import { nanosOf } from './proto-writer.ts'
 import type { FinishedSpan, InstrumentationScope } from './tracer.ts'
@@ -144,3 +145,25 @@ export function encodeMetricsJson(resource: Attributes, scopes: CollectedScope[]
     ],
   })
 }
+
+/** Reads `partialSuccess` from an OTLP/JSON response. */
+export function readPartialSuccessJson(text: string): SendResult {
+  try {
+    const partial = JSON.parse(text)?.partialSuccess
+    if (!partial) return {}
+    const rejected = Number(partial.rejectedSpans ?? partial.rejectedDataPoints ?? partial.rejectedLogRecords ?? 0)
+    return { rejected: rejected || undefined, message: partial.errorMessage || undefined }
+  } catch {
+    return {}
+  }
+}
+
+
+/**
+ * OTLP/JSON encoding. Pass it to export with `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`; workers
+ * that don't pass it leave the JSON encoder out of their bundle.
+ *
+ * @example
+ * app.use(otel({ encodings: [otlpJson] }))
+ */
+export const otlpJson: JsonEncoding = { traces: encodeTracesJson, metrics: encodeMetricsJson, partialSuccess: readPartialSuccessJson }

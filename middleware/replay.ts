@@ -37,7 +37,7 @@ export function replayTelemetry(options: OtelOptions = {}) {
         await transport.send(payload)
         message.ack()
         const attributes = { [ATTR_OTEL_COMPONENT_NAME]: `${LIBRARY_NAME}/${payload.signal}` }
-        telemetry.exporterCounters.replayed.add(payload.items, attributes)
+        telemetry.own.replayed.add(payload.items, attributes)
       } catch (error) {
         telemetry.warnOnce(`replaying spilled ${payload.signal} failed (${String(error)}); the queue will retry it.`, `replay:${payload.signal}`)
         message.retry({ delaySeconds: Math.min(300, 2 ** Math.min(message.attempts, 8)) })

@@ -37,11 +37,10 @@ import {
 } from '@opentelemetry/semantic-conventions/incubating'
 import { type OtelOptions, type ResolvedConfig, resolveConfig } from './config.ts'
 import { AsyncLocalStorageContextManager } from './context.ts'
-import { ExportError, type OtlpPayload, type Transport, encodeMetrics, encodeTraces } from './export.ts'
+import { ExportError, type OtlpPayload, type Transport, encodeMetrics, encodeTraces, jsonEncoding } from './export.ts'
 import { OtlpHttpTransport, retryPolicy } from './otlp-http.ts'
 import { type SpillQueue, isSpillQueue, spill } from './spill.ts'
 import { EdgeMeterProvider } from './metrics.ts'
-import { keyValueCacheSize } from './otlp-proto.ts'
 import { W3CPropagator } from './propagation.ts'
 import { sensitiveKeys } from './redact.ts'
 import { EdgeTracerProvider, type FinishedSpan } from './tracer.ts'
@@ -62,7 +61,7 @@ const STALE_SCHEDULE_MS = 10_000
 // Captured before any instrumentation patches the global, so exports are never traced.
 const exportFetch: typeof fetch = globalThis.fetch.bind(globalThis)
 
-interface LibraryInstruments {
+export interface LibraryInstruments {
   tracer: Tracer
   serverDuration: Histogram
   clientDuration: Histogram
@@ -119,27 +118,9 @@ export class Telemetry {
   instanceId = ''
   #instruments: LibraryInstruments | undefined
 
-  /** The library's own tracer and request instruments, made on first use to keep them off the startup path. */
-  get #own(): LibraryInstruments {
+  /** The library's own tracer and instruments, made on first use to keep them off the startup path. */
+  get own(): LibraryInstruments {
     return (this.#instruments ??= createInstruments(this.tracerProvider, this.meterProvider))
-  }
-  get tracer(): Tracer {
-    return this.#own.tracer
-  }
-  get serverDuration(): Histogram {
-    return this.#own.serverDuration
-  }
-  get clientDuration(): Histogram {
-    return this.#own.clientDuration
-  }
-  get activeRequests(): UpDownCounter {
-    return this.#own.activeRequests
-  }
-  get exporterCounters(): Pick<LibraryInstruments, 'spansExported' | 'pointsExported' | 'replayed'> {
-    return this.#own
-  }
-  get faas(): Pick<LibraryInstruments, 'coldStarts' | 'invocations' | 'errors'> {
-    return this.#own
   }
 
   #coldStartTaken = false
@@ -155,7 +136,8 @@ export class Telemetry {
   spillQueue: SpillQueue | undefined
   resource: Attributes = {}
   transport: Transport | undefined
-  #spans: FinishedSpan[] = []
+  /** Ended spans waiting for the next flush. */
+  spans: FinishedSpan[] = []
   #droppedSpans = 0
   #scheduledAt = 0
   readonly #reported = new Set<string>()
@@ -201,6 +183,15 @@ export class Telemetry {
     if (this.resource[ATTR_SERVICE_VERSION] === undefined && typeof versionMetadata?.id === 'string') {
       this.resource[ATTR_SERVICE_VERSION] = versionMetadata.id
     }
+    for (const signal of Object.values(config.signals)) {
+      if (signal?.protocol === 'http/json' && !jsonEncoding()) {
+        this.warnOnce(
+          'OTEL_EXPORTER_OTLP_PROTOCOL="http/json" needs otel({ encodings: [otlpJson] }); exporting "http/protobuf".',
+          'json',
+        )
+        signal.protocol = 'http/protobuf'
+      }
+    }
     const queue = env?.[config.spillQueueBinding]
     if (isSpillQueue(queue)) this.spillQueue = queue
     if (transport) {
@@ -211,8 +202,8 @@ export class Telemetry {
   }
 
   #onSpanEnd(span: FinishedSpan): void {
-    if (this.#spans.length >= (this.config?.maxQueueSize ?? 2048)) this.#droppedSpans++
-    else this.#spans.push(span)
+    if (this.spans.length >= (this.config?.maxQueueSize ?? 2048)) this.#droppedSpans++
+    else this.spans.push(span)
   }
 
   /**
@@ -223,7 +214,7 @@ export class Telemetry {
    */
   requestEnded(): Promise<void> | undefined {
     const config = this.config
-    if (config && this.#spans.length >= config.maxExportBatchSize) return this.flush()
+    if (config && this.spans.length >= config.maxExportBatchSize) return this.flush()
     const now = Date.now()
     if (this.#scheduledAt && now - this.#scheduledAt < STALE_SCHEDULE_MS) return undefined
     this.#scheduledAt = now
@@ -239,8 +230,8 @@ export class Telemetry {
    * Never rejects: failures are reported once per isolate and cause.
    */
   async flush(): Promise<void> {
-    const spans = this.#spans
-    this.#spans = []
+    const spans = this.spans
+    this.spans = []
     try {
       const collected = await this.meterProvider.collect()
       const config = this.config
@@ -258,7 +249,7 @@ export class Telemetry {
           [ATTR_OTEL_COMPONENT_TYPE]: `otlp_http${json ? '_json' : ''}_${p.signal === 'traces' ? 'span' : 'metric'}_exporter`,
           [ATTR_OTEL_COMPONENT_NAME]: `${LIBRARY_NAME}/${p.signal}`,
         }
-        const counter = p.signal === 'traces' ? this.#own.spansExported : this.#own.pointsExported
+        const counter = p.signal === 'traces' ? this.own.spansExported : this.own.pointsExported
         // Counted now, exported with the next flush: a failed export cannot report itself.
         if (result.status === 'rejected') {
           failed.push({ payload: p, reason: result.reason, counter, attributes })
@@ -266,7 +257,7 @@ export class Telemetry {
         }
         const rejected = Math.min(p.items, result.value?.rejected ?? 0)
         if (rejected > 0) {
-          this.warnOnce(`the collector rejected ${rejected} of ${p.items} ${p.signal} items: ${result.value?.message ?? 'no reason given'}`, `${p.signal}:rejected`)
+          this.warnOnce(`the collector rejected ${rejected} of ${p.items} ${p.signal} items: ${result.value?.message}`, `${p.signal}:rejected`)
           counter.add(rejected, { ...attributes, [ATTR_ERROR_TYPE]: 'rejected' })
         }
         if (p.items > rejected) counter.add(p.items - rejected, attributes)
@@ -274,7 +265,7 @@ export class Telemetry {
       for (const f of failed) await this.#keepOrDrop(f.payload, f.reason, f.counter, f.attributes)
       if (this.#droppedSpans) {
         this.warnOnce(
-          `more than ${config.maxQueueSize} spans ended between two exports; the extra spans were dropped. Raise OTEL_BSP_MAX_QUEUE_SIZE or lower OTEL_BSP_SCHEDULE_DELAY.`,
+          `spans over OTEL_BSP_MAX_QUEUE_SIZE (${config.maxQueueSize}) were dropped; raise it or lower OTEL_BSP_SCHEDULE_DELAY.`,
           'buffer',
         )
         this.#droppedSpans = 0
@@ -295,11 +286,11 @@ export class Telemetry {
     if (this.spillQueue && reason instanceof ExportError && reason.retryable) {
       try {
         await spill(this.spillQueue, p)
-        this.#own.spilled.add(p.items, attributes)
-        this.warnOnce(`export of ${p.signal} failed (${message}); the batch went to the spill queue for replay.`, `${p.signal}:spill`)
+        this.own.spilled.add(p.items, attributes)
+        this.warnOnce(`export of ${p.signal} failed (${message}); spilled to the queue for replay.`, `${p.signal}:spill`)
         return
       } catch (error) {
-        this.warnOnce(`could not spill ${p.signal} to the queue (${String(error)}).`, `${p.signal}:spill-failed`)
+        this.warnOnce(`spilling ${p.signal} failed (${String(error)}).`, `${p.signal}:spill-failed`)
       }
     }
     counter.add(p.items, { ...attributes, [ATTR_ERROR_TYPE]: type })
@@ -315,16 +306,11 @@ export class Telemetry {
     console.warn(`[${LIBRARY_NAME}] ${message}`)
   }
 
-  /** What the isolate holds right now, for tests that check nothing grows without bound. */
-  stats(): { bufferedSpans: number; metricSeries: number; encodedAttributePairs: number } {
-    return { bufferedSpans: this.#spans.length, metricSeries: this.meterProvider.seriesCount(), encodedAttributePairs: keyValueCacheSize() }
-  }
-
   /** Forgets configuration and buffered data; for tests that reconfigure one isolate. */
   reset(): void {
     this.config = undefined
     this.transport = undefined
-    this.#spans = []
+    this.spans = []
     this.#scheduledAt = 0
     this.#reported.clear()
   }

@@ -1,11 +1,12 @@
 import { Hono } from 'hono'
-import { otel, replayTelemetry } from 'edge-otel'
+import { otel, otlpJson, replayTelemetry } from 'edge-otel'
 import { relayJson } from '../../shared/http.ts'
 
 type Env = { Bindings: { ORDERS: Fetcher; W3C_TEST_SERVICE?: string } }
 
 const app = new Hono<Env>()
-app.use(otel({ serviceName: 'gateway' }))
+// encodings: [otlpJson] lets OTEL_EXPORTER_OTLP_PROTOCOL=http/json work in this worker.
+app.use(otel({ serviceName: 'gateway', encodings: [otlpJson] }))
 
 app.get('/health', (c) => c.json({ ok: true }))
 

@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { otel } from 'edge-otel'
+import { otel, otlpJson } from 'edge-otel'
 import { RECALLED_SKU, STOCK } from '../../shared/catalog.ts'
 
 class WarehouseUnavailableError extends Error {
@@ -7,7 +7,8 @@ class WarehouseUnavailableError extends Error {
 }
 
 const app = new Hono()
-app.use(otel({ serviceName: 'inventory' }))
+// encodings: [otlpJson] lets OTEL_EXPORTER_OTLP_PROTOCOL=http/json work in this worker.
+app.use(otel({ serviceName: 'inventory', encodings: [otlpJson] }))
 
 app.get('/stock/:sku', (c) => {
   const sku = c.req.param('sku')

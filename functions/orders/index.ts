@@ -1,6 +1,6 @@
 import { metrics, trace } from '@opentelemetry/api'
 import { Hono } from 'hono'
-import { otel } from 'edge-otel'
+import { otel, otlpJson } from 'edge-otel'
 import { type Stock, findOrder } from '../../shared/catalog.ts'
 
 type Env = { Bindings: { INVENTORY: Fetcher } }
@@ -17,7 +17,8 @@ async function stockOf(inventory: Fetcher, sku: string): Promise<Stock | undefin
 }
 
 const app = new Hono<Env>()
-app.use(otel({ serviceName: 'orders' }))
+// encodings: [otlpJson] lets OTEL_EXPORTER_OTLP_PROTOCOL=http/json work in this worker.
+app.use(otel({ serviceName: 'orders', encodings: [otlpJson] }))
 
 app.get('/orders/:id', async (c) => {
   const order = tracer.startActiveSpan('load order', (span) => {
