@@ -78,3 +78,9 @@ export class ExportError extends Error {
     this.retryable = retryable
   }
 }
+
+/** `error.type` for a failure: an export's status or network error, else the error's name. */
+export function errorTypeOf(error: unknown): string {
+  if (error instanceof ExportError) return error.type
+  return (error instanceof Error && (error.name || error.constructor.name)) || '_OTHER'
+}

@@ -11,10 +11,12 @@ import {
 } from '@opentelemetry/semantic-conventions'
 import { now } from './clock.ts'
 import { headersSetter } from './propagation.ts'
+import { errorTypeOf } from './export.ts'
 import { redactUrl } from './redact.ts'
 import { telemetry } from './telemetry.ts'
 
-const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY'])
+// The methods the HTTP semantic conventions know; others are recorded as _OTHER.
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'])
 
 /** The semconv method attributes: known methods as-is, others as `_OTHER` plus the original. */
 export function methodAttributes(method: string, target: Attributes): string {
@@ -33,11 +35,6 @@ export function methodAttributes(method: string, target: Attributes): string {
   return '_OTHER'
 }
 
-
-function errorTypeOf(error: unknown): string {
-  if (error instanceof Error) return error.name || error.constructor.name || 'Error'
-  return '_OTHER'
-}
 
 type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
 

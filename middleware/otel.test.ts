@@ -191,6 +191,20 @@ describe('otel() middleware', () => {
     warn.mockRestore()
   })
 
+  it('drops spans past OTEL_BSP_MAX_QUEUE_SIZE and counts them in otel.sdk.processor.span.processed', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const transport = new DecodingTransport()
+    const a = app(transport)
+    const env = { ...ENV, OTEL_BSP_MAX_QUEUE_SIZE: '2', OTEL_BSP_SCHEDULE_DELAY: '60000' }
+    for (let i = 0; i < 5; i++) await a.request(`/users/${i}`, {}, env, executionContext().ctx)
+    await telemetry.flush()
+    expect(transport.spans).toHaveLength(2)
+    const processed = transport.metrics.filter((m) => m.name === 'otel.sdk.processor.span.processed').flatMap((m) => m.points)
+    expect(processed.find((p) => p.attributes['error.type'] === 'queue_full')?.value).toBe(3)
+    expect(processed.find((p) => p.attributes['error.type'] === undefined)?.value).toBe(2)
+    vi.restoreAllMocks()
+  })
+
   it('serves a request without an execution context (plain app.request)', async () => {
     const response = await app(new DecodingTransport()).request('/users/3', {}, ENV)
     expect(response.status).toBe(200)

@@ -17,7 +17,7 @@ import { matchedRoutes } from 'hono/route'
 import { now } from './clock.ts'
 import type { OtelOptions } from './config.ts'
 import { REQUEST_ROOT } from './context.ts'
-import { type JsonEncoding, type Transport, useJsonEncoding } from './export.ts'
+import { type JsonEncoding, type Transport, errorTypeOf, useJsonEncoding } from './export.ts'
 import { instrumentEnv, instrumentGlobalFetch, methodAttributes } from './fetch.ts'
 import { headersGetter } from './propagation.ts'
 import { telemetry } from './telemetry.ts'
@@ -40,10 +40,6 @@ function routeOf(c: Context, self: unknown): string | undefined {
   // A middleware that fell through to Hono's not-found handler did not route the request.
   if (route.handler.length >= 2 && c.res.status === 404) return undefined
   return route.path
-}
-
-function errorTypeOf(error: Error): string {
-  return error.name || error.constructor.name || '_OTHER'
 }
 
 /** Exports after the response, inside `waitUntil` when there is an execution context. */

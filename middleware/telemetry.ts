@@ -34,10 +34,11 @@ import {
   METRIC_HTTP_SERVER_ACTIVE_REQUESTS,
   METRIC_OTEL_SDK_EXPORTER_METRIC_DATA_POINT_EXPORTED,
   METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED,
+  METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED,
 } from '@opentelemetry/semantic-conventions/incubating'
 import { type OtelOptions, type ResolvedConfig, resolveConfig } from './config.ts'
 import { AsyncLocalStorageContextManager } from './context.ts'
-import { ExportError, type OtlpPayload, type Transport, encodeMetrics, encodeTraces, jsonEncoding } from './export.ts'
+import { ExportError, type OtlpPayload, type Transport, encodeMetrics, encodeTraces, errorTypeOf, jsonEncoding } from './export.ts'
 import { OtlpHttpTransport, retryPolicy } from './otlp-http.ts'
 import { type SpillQueue, isSpillQueue, spill } from './spill.ts'
 import { EdgeMeterProvider } from './metrics.ts'
@@ -47,11 +48,6 @@ import { EdgeTracerProvider, type FinishedSpan } from './tracer.ts'
 import { LIBRARY_NAME, LIBRARY_VERSION } from './version.ts'
 
 /** `error.type` of a failed export: the HTTP status, or the error's name (network errors, timeouts). */
-function errorTypeOf(reason: unknown): string {
-  if (reason instanceof ExportError) return reason.type
-  return reason instanceof Error ? reason.name || 'Error' : '_OTHER'
-}
-
 /** The semconv advisory boundaries for HTTP request durations, in seconds. */
 export const HTTP_DURATION_BOUNDARIES = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
 
@@ -73,6 +69,7 @@ export interface LibraryInstruments {
   pointsExported: Counter
   spilled: Counter
   replayed: Counter
+  spansProcessed: Counter
 }
 
 function createInstruments(tracerProvider: EdgeTracerProvider, meterProvider: EdgeMeterProvider): LibraryInstruments {
@@ -98,6 +95,7 @@ function createInstruments(tracerProvider: EdgeTracerProvider, meterProvider: Ed
       valueType: ValueType.INT,
     }),
     spilled: meter.createCounter('edge_otel.exporter.spilled', { unit: '{item}', valueType: ValueType.INT }),
+    spansProcessed: meter.createCounter(METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED, { unit: '{span}', valueType: ValueType.INT }),
     replayed: meter.createCounter('edge_otel.exporter.replayed', { unit: '{item}', valueType: ValueType.INT }),
     pointsExported: meter.createCounter(METRIC_OTEL_SDK_EXPORTER_METRIC_DATA_POINT_EXPORTED, {
       unit: '{data_point}',
@@ -232,6 +230,12 @@ export class Telemetry {
   async flush(): Promise<void> {
     const spans = this.spans
     this.spans = []
+    const dropped = this.#droppedSpans
+    this.#droppedSpans = 0
+    // Spans the buffer took, and the ones it had to drop (reported with this flush's metrics).
+    const processor = { [ATTR_OTEL_COMPONENT_TYPE]: 'batching_span_processor' }
+    if (spans.length) this.own.spansProcessed.add(spans.length, processor)
+    if (dropped) this.own.spansProcessed.add(dropped, { ...processor, [ATTR_ERROR_TYPE]: 'queue_full' })
     try {
       const collected = await this.meterProvider.collect()
       const config = this.config
@@ -263,12 +267,11 @@ export class Telemetry {
         if (p.items > rejected) counter.add(p.items - rejected, attributes)
       })
       for (const f of failed) await this.#keepOrDrop(f.payload, f.reason, f.counter, f.attributes)
-      if (this.#droppedSpans) {
+      if (dropped) {
         this.warnOnce(
-          `spans over OTEL_BSP_MAX_QUEUE_SIZE (${config.maxQueueSize}) were dropped; raise it or lower OTEL_BSP_SCHEDULE_DELAY.`,
+          `${dropped} spans over OTEL_BSP_MAX_QUEUE_SIZE (${config.maxQueueSize}) were dropped; raise it.`,
           'buffer',
         )
-        this.#droppedSpans = 0
       }
     } catch (error) {
       this.warnOnce(`telemetry flush failed: ${error instanceof Error ? error.message : String(error)}`, 'flush')

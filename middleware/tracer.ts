@@ -204,8 +204,7 @@ class RecordingSpan implements Span, FinishedSpan {
       attributes[ATTR_EXCEPTION_MESSAGE] = exception
     } else if (exception) {
       const name = exception.name || (exception as { constructor?: { name?: string } }).constructor?.name
-      if (exception.code !== undefined) attributes[ATTR_EXCEPTION_TYPE] = String(exception.code)
-      else if (name) attributes[ATTR_EXCEPTION_TYPE] = name
+      if (name) attributes[ATTR_EXCEPTION_TYPE] = name
       if (exception.message) attributes[ATTR_EXCEPTION_MESSAGE] = exception.message
       if (exception.stack) attributes[ATTR_EXCEPTION_STACKTRACE] = exception.stack
     }
