@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
 import { type RunningFunctions, exampleFunctions, startFunctions } from './functions.ts'
-import { CLIENT, INTERNAL, ORDER_TRACE_SIZE, SERVER, STATUS_ERROR, byTrace, find } from './trace-helpers.ts'
+import { CLIENT, ORDER_TRACE_SIZE, SERVER, STATUS_ERROR, byTrace, find, orderTrace } from './trace-helpers.ts'
 
 const BOUNDARIES = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
 
@@ -39,21 +39,10 @@ describe('the three example functions in workerd, exporting OTLP/HTTP protobuf t
     const spans = receiver.spans
     expect(spans).toHaveLength(ORDER_TRACE_SIZE)
     expect(new Set(spans.map((s) => s.traceId)).size).toBe(1)
-    for (const s of spans) expect(receiver.requests.every((r) => r.contentType === 'application/x-protobuf')).toBe(true)
+    expect(receiver.requests.every((r) => r.contentType === 'application/x-protobuf')).toBe(true)
 
-    const gatewayServer = find(spans, 'gateway', SERVER)
-    const gatewayClient = find(spans, 'gateway', CLIENT)
-    const ordersServer = find(spans, 'orders', SERVER)
-    const ordersUser = find(spans, 'orders', INTERNAL, 'load order')
-    const ordersClient = find(spans, 'orders', CLIENT)
-    const inventoryServer = find(spans, 'inventory', SERVER)
-
+    const { gatewayServer, gatewayClient, ordersServer, ordersUser, inventoryServer } = orderTrace(spans)
     expect(gatewayServer.parentSpanId).toBeUndefined()
-    expect(gatewayClient.parentSpanId).toBe(gatewayServer.spanId)
-    expect(ordersServer.parentSpanId).toBe(gatewayClient.spanId)
-    expect(ordersUser.parentSpanId).toBe(ordersServer.spanId)
-    expect(ordersClient.parentSpanId).toBe(ordersServer.spanId)
-    expect(inventoryServer.parentSpanId).toBe(ordersClient.spanId)
 
     expect(gatewayServer.name).toBe('GET /orders/:id')
     expect(gatewayServer.attributes).toEqual({
@@ -245,17 +234,7 @@ describe('the three example functions in workerd, exporting OTLP/HTTP protobuf t
     const seen = new Set<string>()
     for (const spans of traces.values()) {
       expect(spans).toHaveLength(ORDER_TRACE_SIZE)
-      const gatewayServer = find(spans, 'gateway', SERVER)
-      const gatewayClient = find(spans, 'gateway', CLIENT)
-      const ordersServer = find(spans, 'orders', SERVER)
-      const ordersUser = find(spans, 'orders', INTERNAL, 'load order')
-      const ordersClient = find(spans, 'orders', CLIENT)
-      const inventoryServer = find(spans, 'inventory', SERVER)
-      expect(gatewayClient.parentSpanId).toBe(gatewayServer.spanId)
-      expect(ordersServer.parentSpanId).toBe(gatewayClient.spanId)
-      expect(ordersUser.parentSpanId).toBe(ordersServer.spanId)
-      expect(ordersClient.parentSpanId).toBe(ordersServer.spanId)
-      expect(inventoryServer.parentSpanId).toBe(ordersClient.spanId)
+      const { gatewayServer, gatewayClient, ordersServer } = orderTrace(spans)
       // Every span of the trace belongs to the same order.
       const path = String(gatewayServer.attributes['url.path'])
       expect(ordersServer.attributes['url.path']).toBe(path)

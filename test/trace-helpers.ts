@@ -1,3 +1,4 @@
+import { expect } from 'vitest'
 import type { ReceivedSpan } from '../infra/receiver/decode.ts'
 
 export const SERVER = 2
@@ -25,3 +26,24 @@ export function find(spans: ReceivedSpan[], service: string, kind: number, name?
 
 /** The spans one GET /orders/:id produces across gateway → orders → inventory. */
 export const ORDER_TRACE_SIZE = 6
+
+/**
+ * The six spans of one GET /orders/:id (gateway SERVER and CLIENT, orders SERVER, its "load order"
+ * span and CLIENT, inventory SERVER), after checking each one's parent.
+ */
+export function orderTrace(spans: ReceivedSpan[]) {
+  const t = {
+    gatewayServer: find(spans, 'gateway', SERVER),
+    gatewayClient: find(spans, 'gateway', CLIENT),
+    ordersServer: find(spans, 'orders', SERVER),
+    ordersUser: find(spans, 'orders', INTERNAL, 'load order'),
+    ordersClient: find(spans, 'orders', CLIENT),
+    inventoryServer: find(spans, 'inventory', SERVER),
+  }
+  expect(t.gatewayClient.parentSpanId).toBe(t.gatewayServer.spanId)
+  expect(t.ordersServer.parentSpanId).toBe(t.gatewayClient.spanId)
+  expect(t.ordersUser.parentSpanId).toBe(t.ordersServer.spanId)
+  expect(t.ordersClient.parentSpanId).toBe(t.ordersServer.spanId)
+  expect(t.inventoryServer.parentSpanId).toBe(t.ordersClient.spanId)
+  return t
+}
