@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { formatMetrics, formatSpans } from './receiver/print.ts'
 import { startReceiver } from './receiver/server.ts'
 
-const CONFIGS = ['wrangler.toml', 'functions/orders/wrangler.toml', 'functions/inventory/wrangler.toml']
+const CONFIGS = ['wrangler.toml', 'functions/orders/wrangler.toml', 'functions/inventory/wrangler.toml', 'functions/fulfillment/wrangler.toml']
 const RECEIVER_PORT = Number(process.env.RECEIVER_PORT ?? 4318)
 
 let endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT

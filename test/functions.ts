@@ -12,7 +12,12 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 /** The conditions `npm run dev` passes to wrangler (WRANGLER_BUILD_CONDITIONS). */
 export const BUILD_CONDITIONS = ['workerd', 'worker', 'browser', 'module']
 
-export const FUNCTION_CONFIGS = ['wrangler.toml', 'functions/orders/wrangler.toml', 'functions/inventory/wrangler.toml']
+export const FUNCTION_CONFIGS = [
+  'wrangler.toml',
+  'functions/orders/wrangler.toml',
+  'functions/inventory/wrangler.toml',
+  'functions/fulfillment/wrangler.toml',
+]
 
 interface WranglerConfig {
   name: string

@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
-import { otel, otlpJson } from 'edge-otel'
+import { trace } from '@opentelemetry/api'
+import { instrumentScheduled, otel, otlpJson } from 'edge-otel'
 import { RECALLED_SKU, STOCK } from '../../shared/catalog.ts'
 
 class WarehouseUnavailableError extends Error {
@@ -17,4 +18,13 @@ app.get('/stock/:sku', (c) => {
   return stock ? c.json(stock) : c.json({ error: 'unknown sku' }, 404)
 })
 
-export default app
+// Every 30 minutes (wrangler.toml [triggers]): count the SKUs that run low, on a traced cron span.
+const checkStock = instrumentScheduled(
+  () => {
+    const low = Object.values(STOCK).filter((s) => s.available < 10).map((s) => s.sku)
+    trace.getActiveSpan()?.setAttribute('app.stock.low_skus', low)
+  },
+  { serviceName: 'inventory', encodings: [otlpJson] },
+)
+
+export default { fetch: app.fetch, scheduled: checkStock }

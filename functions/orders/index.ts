@@ -1,9 +1,9 @@
 import { metrics, trace } from '@opentelemetry/api'
 import { Hono } from 'hono'
-import { otel, otlpJson } from 'edge-otel'
+import { instrumentQueue, otel, otlpJson } from 'edge-otel'
 import { type Stock, findOrder } from '../../shared/catalog.ts'
 
-type Env = { Bindings: { INVENTORY: Fetcher } }
+type Env = { Bindings: { INVENTORY: Fetcher; ORDER_EVENTS: Queue } }
 
 const tracer = trace.getTracer('orders')
 const ordersPlaced = metrics.getMeter('orders').createCounter('orders.placed', {
@@ -42,6 +42,10 @@ app.post('/orders', async (c) => {
   const stock = await stockOf(c.env.INVENTORY, input.sku)
   const accepted = stock !== undefined && stock.available >= (input.quantity as number)
   ordersPlaced.add(1, { 'app.order.status': accepted ? 'accepted' : 'rejected' })
+  if (accepted) {
+    // The trace continues in the fulfillment function, through the queue.
+    await instrumentQueue(c.env.ORDER_EVENTS, 'order-placed').send({ type: 'order-placed', sku: input.sku, quantity: input.quantity })
+  }
   return accepted
     ? c.json({ status: 'accepted', sku: input.sku, quantity: input.quantity }, 201)
     : c.json({ status: 'rejected', reason: stock ? 'insufficient stock' : 'unknown sku' }, 409)

@@ -123,6 +123,7 @@ export interface ReceivedSpan {
   endTimeUnixNano: string
   attributes: Record<string, unknown>
   events: Array<{ name: string; attributes: Record<string, unknown> }>
+  links: Array<{ traceId: string; spanId: string }>
   status: { code?: number; message?: string }
   resource: Record<string, unknown>
   scope: { name?: string; version?: string }
@@ -174,6 +175,7 @@ export function spansOf(request: Obj): ReceivedSpan[] {
           endTimeUnixNano: s.endTimeUnixNano,
           attributes: attributesOf(s.attributes),
           events: (s.events ?? []).map((e: Obj) => ({ name: e.name, attributes: attributesOf(e.attributes) })),
+          links: (s.links ?? []).map((l: Obj) => ({ traceId: l.traceId, spanId: l.spanId })),
           status: s.status ?? {},
           resource,
           scope: ss.scope ?? {},

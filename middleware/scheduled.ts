@@ -1,0 +1,45 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions'
+import { ATTR_FAAS_CRON, ATTR_FAAS_TRIGGER, FAAS_TRIGGER_VALUE_TIMER } from '@opentelemetry/semantic-conventions/incubating'
+import type { OtelOptions } from './config.ts'
+import { REQUEST_ROOT } from './context.ts'
+import { type JsonEncoding, errorTypeOf, useJsonEncoding } from './export.ts'
+import { telemetry } from './telemetry.ts'
+
+interface Controller {
+  cron: string
+  scheduledTime: number
+}
+
+/**
+ * A traced `scheduled()` handler: a span with `faas.trigger=timer` and `faas.cron`, active while
+ * the handler runs, exported in the same way as requests, after the handler, in `waitUntil`.
+ *
+ * @example
+ * export default { fetch: app.fetch, scheduled: instrumentScheduled(async (controller, env) => restock(env)) }
+ */
+export function instrumentScheduled<Env = Record<string, unknown>>(
+  handler: (controller: Controller, env: Env, ctx: ExecutionContext) => Promise<void> | void,
+  options: OtelOptions & { encodings?: JsonEncoding[] } = {},
+) {
+  for (const encoding of options.encodings ?? []) useJsonEncoding(encoding)
+  return async function scheduled(controller: Controller, env: Env, ctx: ExecutionContext): Promise<void> {
+    telemetry.configure(env as Record<string, unknown>, options)
+    const span = telemetry.own.tracer.startSpan(
+      `cron ${controller.cron}`,
+      { kind: SpanKind.SERVER, attributes: { [ATTR_FAAS_TRIGGER]: FAAS_TRIGGER_VALUE_TIMER, [ATTR_FAAS_CRON]: controller.cron } },
+      REQUEST_ROOT,
+    )
+    try {
+      await telemetry.contextManager.with(trace.setSpan(REQUEST_ROOT, span), () => handler(controller, env, ctx))
+    } catch (error) {
+      span.recordException(error as Error)
+      span.setAttribute(ATTR_ERROR_TYPE, errorTypeOf(error))
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) })
+      throw error
+    } finally {
+      span.end()
+      ctx.waitUntil(telemetry.flush())
+    }
+  }
+}

@@ -1,0 +1,105 @@
+// Trace context across a Cloudflare Queue, dead letters and cron, in workerd with real Queues.
+import { createServer } from 'node:http'
+import { resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
+import { type RunningFunctions, exampleFunctions, startFunctions } from './functions.ts'
+import { SERVER, STATUS_ERROR, find } from './trace-helpers.ts'
+
+const PRODUCER = 4
+const CONSUMER = 5
+
+let receiver: Receiver
+let functions: RunningFunctions
+const deadLetters: Array<{ items?: number; signal?: string }> = []
+const recorder = createServer((req, res) => {
+  let body = ''
+  req.on('data', (d) => (body += d))
+  req.on('end', () => {
+    deadLetters.push(JSON.parse(body))
+    res.writeHead(204).end()
+  })
+})
+
+beforeAll(async () => {
+  await new Promise<void>((r) => recorder.listen(0, '127.0.0.1', r))
+  receiver = await startReceiver()
+  const specs = exampleFunctions()
+  const gateway = specs[0]
+  specs.push({
+    name: 'dead-letter-recorder',
+    entry: resolve(import.meta.dirname, 'fixtures/dead-letter-recorder.ts'),
+    compatibilityDate: gateway.compatibilityDate,
+    compatibilityFlags: ['nodejs_compat'],
+    vars: { TARGET_URL: `http://127.0.0.1:${(recorder.address() as { port: number }).port}` },
+    services: {},
+    queueConsumers: { 'order-placed-dlq': { maxBatchTimeout: 1 } },
+  })
+  functions = await startFunctions(specs, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })
+})
+
+afterAll(async () => {
+  await functions?.dispose()
+  await receiver?.close()
+  await new Promise((r) => recorder.close(r))
+})
+
+async function placeOrder(sku: string, quantity: number) {
+  const response = await functions.fetch('/orders', { method: 'POST', body: JSON.stringify({ sku, quantity }), headers: { 'content-type': 'application/json' } })
+  await response.arrayBuffer()
+  return response.status
+}
+
+describe('order-placed events through a Cloudflare Queue', () => {
+  it('link the consumer to the HTTP request that produced the message', async () => {
+    expect(await placeOrder('sku-kiwi', 2)).toBe(201)
+    await receiver.waitFor(() => receiver.spans.filter((s) => s.resource['service.name'] === 'fulfillment').length >= 2, 20_000, 'consumer spans')
+    const producer = receiver.spans.find((s) => s.kind === PRODUCER)!
+    expect(producer).toMatchObject({ name: 'send order-placed' })
+    expect(producer.attributes).toMatchObject({ 'messaging.system': 'cloudflare_queues', 'messaging.destination.name': 'order-placed', 'messaging.operation.type': 'send' })
+    const ordersServer = receiver.spans.find((s) => s.resource['service.name'] === 'orders' && s.kind === SERVER && s.traceId === producer.traceId)!
+    expect(producer.parentSpanId).toBe(ordersServer.spanId)
+
+    const consumerSpans = receiver.spans.filter((s) => s.resource['service.name'] === 'fulfillment' && s.kind === CONSUMER)
+    const batch = consumerSpans.find((s) => s.attributes['messaging.batch.message_count'] !== undefined)!
+    const message = consumerSpans.find((s) => s.parentSpanId === batch.spanId)!
+    expect(batch.name).toBe('process order-placed')
+    expect(batch.links).toContainEqual({ traceId: producer.traceId, spanId: producer.spanId })
+    expect(message.links).toEqual([{ traceId: producer.traceId, spanId: producer.spanId }])
+    expect(message.attributes).toMatchObject({ 'app.order.sku': 'sku-kiwi', 'app.order.quantity': 2 })
+    expect(message.status.code ?? 0).toBe(0)
+  }, 30_000)
+
+  it('retry a poison message, record its failure, and leave it in the dead-letter queue', async () => {
+    expect(await placeOrder('sku-kiwi', 99)).toBe(201)
+    const deadline = Date.now() + 40_000
+    while (deadLetters.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
+    expect(deadLetters).toHaveLength(1)
+    await receiver.waitFor(
+      () => receiver.metrics.some((m) => m.name === 'edge_otel.queue.dead_lettered'),
+      20_000,
+      'the dead-letter metric',
+    )
+    const failed = receiver.spans.filter((s) => s.resource['service.name'] === 'fulfillment' && s.attributes['app.order.quantity'] === 99)
+    // The first attempt and max_retries (2) more.
+    expect(failed).toHaveLength(3)
+    for (const span of failed) {
+      expect(span.status.code).toBe(STATUS_ERROR)
+      expect(span.attributes['error.type']).toBe('RangeError')
+      expect(span.events[0]).toMatchObject({ name: 'exception', attributes: { 'exception.message': 'cannot ship 99 items at once (the limit is 50)' } })
+    }
+    expect(failed.filter((s) => s.attributes['edge_otel.queue.dead_lettered'] === true)).toHaveLength(1)
+    const dead = receiver.metrics.filter((m) => m.name === 'edge_otel.queue.dead_lettered').flatMap((m) => m.points)
+    expect(dead.reduce((n, p) => n + (p.value ?? 0), 0)).toBe(1)
+  }, 60_000)
+})
+
+describe('cron', () => {
+  it('traces a scheduled run with faas.trigger=timer and exports it', async () => {
+    const inventory = await functions.mf.getWorker('inventory')
+    await inventory.scheduled({ cron: '*/30 * * * *', scheduledTime: new Date() })
+    await receiver.waitFor(() => receiver.spans.some((s) => s.name === 'cron */30 * * * *'), 10_000, 'the cron span')
+    const span = find(receiver.spans.filter((s) => s.name.startsWith('cron')), 'inventory', SERVER)
+    expect(span.attributes).toMatchObject({ 'faas.trigger': 'timer', 'faas.cron': '*/30 * * * *', 'app.stock.low_skus': ['sku-pear', 'sku-fig'] })
+  })
+})
