@@ -213,7 +213,7 @@ export function resolveConfig(env: Env, options: OtelOptions = {}): ConfigResult
 
   const config: ResolvedConfig = {
     serviceName,
-    signals: { traces: signal('traces'), metrics: signal('metrics') },
+    signals: { traces: signal('traces'), metrics: signal('metrics'), logs: signal('logs') },
     resourceAttributes,
     temporality,
     spanLimits: {

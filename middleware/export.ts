@@ -4,7 +4,7 @@ import type { CollectedScope } from './metrics.ts'
 import { encodeMetricsProto, encodeTracesProto } from './otlp-proto.ts'
 import type { FinishedSpan } from './tracer.ts'
 
-export type Signal = 'traces' | 'metrics'
+export type Signal = 'traces' | 'metrics' | 'logs'
 
 /** One encoded OTLP request, ready for any transport. */
 export interface OtlpPayload {

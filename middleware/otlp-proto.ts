@@ -5,7 +5,7 @@ import type { FinishedSpan, InstrumentationScope } from './tracer.ts'
 
 // Field numbers from opentelemetry-proto (common/v1, resource/v1, trace/v1, metrics/v1).
 
-function anyValue(w: ProtoWriter, field: number, value: AttributeValue | null | undefined): void {
+export function anyValue(w: ProtoWriter, field: number, value: AttributeValue | null | undefined): void {
   w.fork(field)
   switch (typeof value) {
     case 'string':
@@ -44,7 +44,7 @@ function encodeKeyValue(key: string, value: AttributeValue): Uint8Array {
   return w.finish()
 }
 
-function keyValues(w: ProtoWriter, field: number, attributes: Attributes): void {
+export function keyValues(w: ProtoWriter, field: number, attributes: Attributes): void {
   for (const key in attributes) {
     const value = attributes[key]
     if (value === undefined) continue
@@ -71,7 +71,7 @@ function keyValues(w: ProtoWriter, field: number, attributes: Attributes): void 
 const resourceCache = new WeakMap<Attributes, Uint8Array>()
 
 /** The Resource message, encoded once per resource object. */
-function resourceBytes(resource: Attributes): Uint8Array {
+export function resourceBytes(resource: Attributes): Uint8Array {
   let bytes = resourceCache.get(resource)
   if (!bytes) {
     const w = new ProtoWriter()
@@ -82,7 +82,7 @@ function resourceBytes(resource: Attributes): Uint8Array {
   return bytes
 }
 
-function scope(w: ProtoWriter, s: InstrumentationScope): void {
+export function scope(w: ProtoWriter, s: InstrumentationScope): void {
   w.fork(1).string(1, s.name)
   if (s.version) w.string(2, s.version)
   w.close()

@@ -58,7 +58,7 @@ export function formatTraceparent(ctx: SpanContext): string {
   return `00-${ctx.traceId}-${ctx.spanId}-${(ctx.traceFlags & 0x03).toString(16).padStart(2, '0')}`
 }
 
-/** An immutable, validated W3C `tracestate` list. */
+/** An immutable W3C `tracestate` list, validated when parsed. */
 export class W3CTraceState implements TraceState {
   readonly #members: ReadonlyArray<readonly [string, string]>
 
@@ -71,7 +71,6 @@ export class W3CTraceState implements TraceState {
   }
 
   set(key: string, value: string): W3CTraceState {
-    if (!TRACESTATE_KEY.test(key) || !TRACESTATE_VALUE.test(value)) return this
     const rest = this.#members.filter(([k]) => k !== key)
     const first: readonly [string, string] = [key, value]
     return new W3CTraceState([first, ...rest].slice(0, TRACESTATE_MAX_MEMBERS))

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { redactQuery, redactUrl, sensitiveKeys } from './redact.ts'
 
-const keys = sensitiveKeys(['session'])
+const keys = sensitiveKeys(['session', 'api_key'])
 
 describe('redaction', () => {
   it('replaces the values of sensitive query parameters and keeps the rest as sent', () => {

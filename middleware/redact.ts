@@ -1,5 +1,5 @@
 /** Query parameters whose values are replaced by `REDACTED` (case-insensitive), plus any configured. */
-export const DEFAULT_SENSITIVE_QUERY_KEYS = ['token', 'key', 'secret', 'password', 'sig', 'signature', 'access_token', 'api_key', 'x-amz-signature', 'x-goog-signature']
+export const DEFAULT_SENSITIVE_QUERY_KEYS = ['token', 'key', 'secret', 'password', 'sig', 'signature', 'access_token']
 
 export const REDACTED = 'REDACTED'
 

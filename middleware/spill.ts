@@ -30,7 +30,7 @@ export function isSpillQueue(value: unknown): value is SpillQueue {
 /** Puts a payload on the queue; rejects when it cannot (too large, or the queue refused). */
 export async function spill(queue: SpillQueue, payload: OtlpPayload): Promise<void> {
   const body = payload.contentEncoding === 'gzip' && typeof payload.body !== 'string' ? payload.body : await gzip(payload.body)
-  if (body.length > MAX_MESSAGE_BYTES) throw new Error(`compressed batch of ${body.length} bytes is over the queue's message limit`)
+  if (body.length > MAX_MESSAGE_BYTES) throw new Error(`batch too large for a queue message (${body.length} bytes)`)
   const message: SpilledPayload = { v: 1, signal: payload.signal, contentType: payload.contentType, items: payload.items, body, spilledAt: Date.now() }
   await queue.send(message, { contentType: 'v8' })
 }

@@ -51,6 +51,8 @@ import { LIBRARY_NAME, LIBRARY_VERSION } from './version.ts'
 /** The semconv advisory boundaries for HTTP request durations, in seconds. */
 export const HTTP_DURATION_BOUNDARIES = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
 
+const UNCOUNTED: Counter = { add() {} }
+
 /** A scheduled flush older than this is presumed lost with its request, and the next request takes over. */
 const STALE_SCHEDULE_MS = 10_000
 
@@ -134,6 +136,8 @@ export class Telemetry {
   spillQueue: SpillQueue | undefined
   resource: Attributes = {}
   transport: Transport | undefined
+  /** More payloads for each flush, from opt-in signals (logs). */
+  readonly sources: Array<(config: ResolvedConfig, resource: Attributes) => OtlpPayload | undefined> = []
   /** Ended spans waiting for the next flush. */
   spans: FinishedSpan[] = []
   #droppedSpans = 0
@@ -244,16 +248,21 @@ export class Telemetry {
       const { traces, metrics } = config.signals
       if (spans.length && traces) payloads.push(encodeTraces(traces.protocol, this.resource, spans))
       if (collected.length && metrics) payloads.push(encodeMetrics(metrics.protocol, this.resource, collected))
+      for (const source of this.sources) {
+        const payload = source(config, this.resource)
+        if (payload) payloads.push(payload)
+      }
       const results = await Promise.allSettled(payloads.map((p) => this.transport!.send(p)))
       const failed: Array<{ payload: OtlpPayload; reason: unknown; counter: Counter; attributes: Attributes }> = []
       results.forEach((result, i) => {
         const p = payloads[i]
         const json = p.contentType === 'application/json'
         const attributes: Attributes = {
-          [ATTR_OTEL_COMPONENT_TYPE]: `otlp_http${json ? '_json' : ''}_${p.signal === 'traces' ? 'span' : 'metric'}_exporter`,
+          [ATTR_OTEL_COMPONENT_TYPE]: `otlp_http${json ? '_json' : ''}_${p.signal === 'traces' ? 'span' : p.signal === 'logs' ? 'log' : 'metric'}_exporter`,
           [ATTR_OTEL_COMPONENT_NAME]: `${LIBRARY_NAME}/${p.signal}`,
         }
-        const counter = p.signal === 'traces' ? this.own.spansExported : this.own.pointsExported
+        // Log payloads are counted by the logs module itself.
+        const counter = p.signal === 'traces' ? this.own.spansExported : p.signal === 'metrics' ? this.own.pointsExported : UNCOUNTED
         // Counted now, exported with the next flush: a failed export cannot report itself.
         if (result.status === 'rejected') {
           failed.push({ payload: p, reason: result.reason, counter, attributes })

@@ -98,7 +98,7 @@ export interface RunningFunctions {
   mf: Miniflare
   /** Sends a request to the first worker (the entry function). */
   fetch(path: string, init?: RequestInit): Promise<Response>
-  /** Lines the workers logged with console.warn/error. */
+  /** Lines the workers logged to the console. */
   logs: string[]
   dispose(): Promise<void>
 }
@@ -123,9 +123,7 @@ export async function startFunctions(specs: WorkerSpec[], vars: Record<string, s
     convertV4MiniflareOptions({
       workers,
       host: '127.0.0.1',
-      handleStructuredLogs: (log) => {
-        if (log.level === 'warn' || log.level === 'error') logs.push(log.message)
-      },
+      handleStructuredLogs: (log) => void logs.push(log.message),
     }),
   )
   await mf.ready

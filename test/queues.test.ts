@@ -68,6 +68,15 @@ describe('order-placed events through a Cloudflare Queue', () => {
     expect(message.links).toEqual([{ traceId: producer.traceId, spanId: producer.spanId }])
     expect(message.attributes).toMatchObject({ 'app.order.sku': 'sku-kiwi', 'app.order.quantity': 2 })
     expect(message.status.code ?? 0).toBe(0)
+
+    // The handler's log line: one JSON line on the console, and the same record over OTLP, both with the trace.
+    await receiver.waitFor(() => receiver.logs.some((l) => l.body === 'order accepted'), 10_000, 'the log record')
+    const record = receiver.logs.find((l) => l.body === 'order accepted')!
+    expect(record).toMatchObject({ severityNumber: 9, traceId: ordersServer.traceId, spanId: ordersServer.spanId })
+    expect(record.attributes).toEqual({ 'app.order.sku': 'sku-kiwi', 'app.order.quantity': 2 })
+    expect(record.resource['service.name']).toBe('orders')
+    const line = functions.logs.map((l) => l.trim()).find((l) => l.includes('"message":"order accepted"'))!
+    expect(JSON.parse(line)).toMatchObject({ severity: 'INFO', trace_id: ordersServer.traceId, span_id: ordersServer.spanId })
   }, 30_000)
 
   it('retry a poison message, record its failure, and leave it in the dead-letter queue', async () => {

@@ -1,6 +1,6 @@
 import { metrics, trace } from '@opentelemetry/api'
 import { Hono } from 'hono'
-import { instrumentQueue, otel, otlpJson } from 'edge-otel'
+import { instrumentQueue, log, otel, otlpJson } from 'edge-otel'
 import { type Stock, findOrder } from '../../shared/catalog.ts'
 
 type Env = { Bindings: { INVENTORY: Fetcher; ORDER_EVENTS: Queue } }
@@ -42,6 +42,9 @@ app.post('/orders', async (c) => {
   const stock = await stockOf(c.env.INVENTORY, input.sku)
   const accepted = stock !== undefined && stock.available >= (input.quantity as number)
   ordersPlaced.add(1, { 'app.order.status': accepted ? 'accepted' : 'rejected' })
+  const details = { 'app.order.sku': input.sku, 'app.order.quantity': input.quantity as number }
+  if (accepted) log.info('order accepted', details)
+  else log.warn('order rejected', { ...details, 'app.order.reason': stock ? 'insufficient stock' : 'unknown sku' })
   if (accepted) {
     // The trace continues in the fulfillment function, through the queue.
     await instrumentQueue(c.env.ORDER_EVENTS, 'order-placed').send({ type: 'order-placed', sku: input.sku, quantity: input.quantity })

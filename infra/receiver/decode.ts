@@ -225,3 +225,39 @@ export function metricsOf(request: Obj): ReceivedMetric[] {
   }
   return out
 }
+
+export interface ReceivedLog {
+  timeUnixNano: string
+  severityNumber?: number
+  severityText?: string
+  body: unknown
+  attributes: Record<string, unknown>
+  traceId?: string
+  spanId?: string
+  flags?: number
+  resource: Record<string, unknown>
+}
+
+/** Flattens a decoded ExportLogsServiceRequest into records that carry their resource. */
+export function logsOf(request: Obj): ReceivedLog[] {
+  const out: ReceivedLog[] = []
+  for (const rl of request.resourceLogs ?? []) {
+    const resource = attributesOf(rl.resource?.attributes)
+    for (const sl of rl.scopeLogs ?? []) {
+      for (const r of sl.logRecords ?? []) {
+        out.push({
+          timeUnixNano: r.timeUnixNano,
+          severityNumber: r.severityNumber,
+          severityText: r.severityText,
+          body: anyValue(r.body),
+          attributes: attributesOf(r.attributes),
+          traceId: r.traceId || undefined,
+          spanId: r.spanId || undefined,
+          flags: r.flags,
+          resource,
+        })
+      }
+    }
+  }
+  return out
+}

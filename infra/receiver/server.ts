@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { gunzipSync } from 'node:zlib'
-import { type ReceivedMetric, type ReceivedSpan, decodeRequest, metricsOf, spansOf } from './decode.ts'
+import { type ReceivedLog, type ReceivedMetric, type ReceivedSpan, decodeRequest, logsOf, metricsOf, spansOf } from './decode.ts'
 
 export interface ReceivedRequest {
   signal: string
@@ -38,6 +38,7 @@ export interface Receiver {
   url: string
   spans: ReceivedSpan[]
   metrics: ReceivedMetric[]
+  logs: ReceivedLog[]
   requests: ReceivedRequest[]
   errors: string[]
   /** Resolves once `predicate` holds, polling; rejects after `timeoutMs`. */
@@ -62,6 +63,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 export async function startReceiver(options: ReceiverOptions = {}): Promise<Receiver> {
   const spans: ReceivedSpan[] = []
   const metrics: ReceivedMetric[] = []
+  const logs: ReceivedLog[] = []
   const requests: ReceivedRequest[] = []
   const errors: string[] = []
   let lastArrival = Date.now()
@@ -95,6 +97,8 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
         const got = metricsOf(decoded)
         metrics.push(...got)
         options.onMetrics?.(got)
+      } else {
+        logs.push(...logsOf(decoded))
       }
       const json = contentType.startsWith('application/json')
       res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf', ...answer.headers }).end(answer.body ?? (json ? '{}' : ''))
@@ -117,6 +121,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
     url,
     spans,
     metrics,
+    logs,
     requests,
     errors,
     async waitFor(predicate, timeoutMs = 10_000, what = 'condition') {
@@ -133,6 +138,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
     clear() {
       spans.length = 0
       metrics.length = 0
+      logs.length = 0
       requests.length = 0
       errors.length = 0
     },

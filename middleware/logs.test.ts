@@ -1,0 +1,93 @@
+import { Hono } from 'hono'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { type ReceivedLog, type ReceivedSpan, decodeRequest, logsOf, metricsOf, spansOf } from '../infra/receiver/decode.ts'
+import type { OtlpPayload } from './export.ts'
+import { captureConsole, log } from './logs.ts'
+import { otel } from './otel.ts'
+import { telemetry } from './telemetry.ts'
+
+const ENV = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' }
+
+class Capture {
+  logs: ReceivedLog[] = []
+  spans: ReceivedSpan[] = []
+  processed: Array<{ attributes: Record<string, unknown>; value?: number }> = []
+  async send(p: OtlpPayload) {
+    const body = typeof p.body === 'string' ? new TextEncoder().encode(p.body) : p.body
+    const decoded = decodeRequest(p.signal, p.contentType, body)
+    if (p.signal === 'logs') this.logs.push(...logsOf(decoded))
+    if (p.signal === 'traces') this.spans.push(...spansOf(decoded))
+    if (p.signal === 'metrics') this.processed.push(...metricsOf(decoded).filter((m) => m.name === 'otel.sdk.processor.log.processed').flatMap((m) => m.points))
+  }
+}
+
+function app(capture: Capture) {
+  const a = new Hono()
+  a.use(otel({ serviceName: 'logs', transport: capture, instrumentGlobalFetch: false, batchDelay: 0 }))
+  a.get('/order', (c) => {
+    log.info('order placed', { 'app.order.id': 7, password: 'hunter2' })
+    return c.text('ok')
+  })
+  a.get('/console', (c) => {
+    console.warn('stock low', { sku: 'sku-fig' })
+    return c.text('ok')
+  })
+  return a
+}
+
+async function serve(a: Hono, path: string) {
+  const pending: Promise<unknown>[] = []
+  const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException() {}, props: {} } as unknown as ExecutionContext
+  await a.request(path, {}, ENV, ctx)
+  await Promise.all(pending)
+}
+
+beforeEach(() => telemetry.reset())
+
+describe('log', () => {
+  it('writes one JSON line with the active trace and exports the same record over OTLP', async () => {
+    const lines: string[] = []
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line))
+    const capture = new Capture()
+    await serve(app(capture), '/order')
+    spy.mockRestore()
+    const server = capture.spans.find((s) => s.kind === 2)!
+    const line = JSON.parse(lines.find((l) => l.includes('order placed'))!)
+    expect(line).toMatchObject({ severity: 'INFO', message: 'order placed', 'app.order.id': 7, password: 'REDACTED', trace_id: server.traceId, span_id: server.spanId })
+    expect(new Date(line.timestamp).getTime()).toBeGreaterThan(0)
+    const [record] = capture.logs
+    expect(record).toMatchObject({ severityNumber: 9, severityText: 'INFO', body: 'order placed', traceId: server.traceId, spanId: server.spanId })
+    expect(record.attributes).toEqual({ 'app.order.id': 7, password: 'REDACTED' })
+    expect(record.resource['service.name']).toBe('logs')
+  })
+
+  it('captures console.* during a traced request, and only then', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    captureConsole()
+    const capture = new Capture()
+    await serve(app(capture), '/console')
+    console.warn('outside any request')
+    await telemetry.flush()
+    warn.mockRestore()
+    const records = capture.logs
+    expect(records).toHaveLength(1)
+    expect(records[0]).toMatchObject({ severityNumber: 13, body: 'stock low {"sku":"sku-fig"}' })
+    expect(records[0].traceId).toBe(capture.spans[0].traceId)
+  })
+
+  it('keeps at most 2048 records between exports and counts the rest as dropped', async () => {
+    const spy = vi.spyOn(console, 'log').mockImplementation(() => {})
+    const capture = new Capture()
+    const a = new Hono()
+    a.use(otel({ transport: capture, instrumentGlobalFetch: false, batchDelay: 0 }))
+    a.get('/', (c) => {
+      for (let i = 0; i < 2100; i++) log.info('line', { i })
+      return c.text('ok')
+    })
+    await serve(a, '/')
+    await telemetry.flush()
+    spy.mockRestore()
+    expect(capture.logs).toHaveLength(2048)
+    expect(capture.processed.find((p) => p.attributes['error.type'] === 'queue_full')?.value).toBe(52)
+  })
+})
