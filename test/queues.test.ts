@@ -1,8 +1,7 @@
 // Trace context across a Cloudflare Queue, dead letters and cron, in workerd with real Queues.
-import { createServer } from 'node:http'
-import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
+import { type DeadLetterRecorder, deadLetterRecorder, until } from './dead-letters.ts'
 import { type RunningFunctions, exampleFunctions, startFunctions } from './functions.ts'
 import { SERVER, STATUS_ERROR, find } from './trace-helpers.ts'
 
@@ -11,37 +10,19 @@ const CONSUMER = 5
 
 let receiver: Receiver
 let functions: RunningFunctions
-const deadLetters: Array<{ items?: number; signal?: string }> = []
-const recorder = createServer((req, res) => {
-  let body = ''
-  req.on('data', (d) => (body += d))
-  req.on('end', () => {
-    deadLetters.push(JSON.parse(body))
-    res.writeHead(204).end()
-  })
-})
+let deadLetters: DeadLetterRecorder
 
 beforeAll(async () => {
-  await new Promise<void>((r) => recorder.listen(0, '127.0.0.1', r))
   receiver = await startReceiver()
   const specs = exampleFunctions()
-  const gateway = specs[0]
-  specs.push({
-    name: 'dead-letter-recorder',
-    entry: resolve(import.meta.dirname, 'fixtures/dead-letter-recorder.ts'),
-    compatibilityDate: gateway.compatibilityDate,
-    compatibilityFlags: ['nodejs_compat'],
-    vars: { TARGET_URL: `http://127.0.0.1:${(recorder.address() as { port: number }).port}` },
-    services: {},
-    queueConsumers: { 'order-placed-dlq': { maxBatchTimeout: 1 } },
-  })
-  functions = await startFunctions(specs, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })
+  deadLetters = await deadLetterRecorder('order-placed-dlq', specs[0].compatibilityDate)
+  functions = await startFunctions([...specs, deadLetters.spec], { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })
 })
 
 afterAll(async () => {
   await functions?.dispose()
   await receiver?.close()
-  await new Promise((r) => recorder.close(r))
+  await deadLetters?.close()
 })
 
 async function placeOrder(sku: string, quantity: number) {
@@ -81,9 +62,8 @@ describe('order-placed events through a Cloudflare Queue', () => {
 
   it('retry a poison message, record its failure, and leave it in the dead-letter queue', async () => {
     expect(await placeOrder('sku-kiwi', 99)).toBe(201)
-    const deadline = Date.now() + 40_000
-    while (deadLetters.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
-    expect(deadLetters).toHaveLength(1)
+    await until(() => deadLetters.messages.length > 0, 40_000)
+    expect(deadLetters.messages).toHaveLength(1)
     await receiver.waitFor(
       () => receiver.metrics.some((m) => m.name === 'edge_otel.queue.dead_lettered'),
       20_000,

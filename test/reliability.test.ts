@@ -1,9 +1,8 @@
 // The exporter under a struggling collector, in workerd: retries that respect Retry-After,
 // data delivered exactly once, and user requests that never wait for telemetry.
-import { createServer } from 'node:http'
-import { resolve } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
+import { deadLetterRecorder, until } from './dead-letters.ts'
 import { type RunningFunctions, exampleFunctions, startFunctions } from './functions.ts'
 import { ORDER_TRACE_SIZE } from './trace-helpers.ts'
 
@@ -103,44 +102,25 @@ describe('durable delivery through the spill queue', () => {
 
 describe('the dead-letter queue', () => {
   it('receives a spilled batch whose replays keep failing, after the consumer\'s max_retries', async () => {
-    const deadLetters: Array<{ signal: string; items: number }> = []
-    const recorder = createServer((req, res) => {
-      let body = ''
-      req.on('data', (d) => (body += d))
-      req.on('end', () => {
-        deadLetters.push(JSON.parse(body))
-        res.writeHead(204).end()
-      })
-    })
-    await new Promise<void>((r) => recorder.listen(0, '127.0.0.1', r))
+    const specs = exampleFunctions()
+    const deadLetters = await deadLetterRecorder('otel-spill-dlq', specs[0].compatibilityDate)
     try {
       // A collector that never recovers.
       receiver = await startReceiver({ respond: () => 503 })
-      const specs = exampleFunctions()
       // The gateway's consumer as in wrangler.toml, but giving up after one retry so the test is short.
       const gateway = specs[0]
       gateway.queueConsumers = { 'otel-spill': { ...gateway.queueConsumers!['otel-spill'], maxRetries: 1 } }
-      specs.push({
-        name: 'dead-letter-recorder',
-        entry: resolve(import.meta.dirname, 'fixtures/dead-letter-recorder.ts'),
-        compatibilityDate: gateway.compatibilityDate,
-        compatibilityFlags: ['nodejs_compat'],
-        vars: { TARGET_URL: `http://127.0.0.1:${(recorder.address() as { port: number }).port}` },
-        services: {},
-        queueConsumers: { 'otel-spill-dlq': { maxBatchTimeout: 1 } },
-      })
-      functions = await startFunctions(specs, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, EDGE_OTEL_RETRY_DEADLINE: '500' })
+      functions = await startFunctions([...specs, deadLetters.spec], { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, EDGE_OTEL_RETRY_DEADLINE: '500' })
       const response = await functions.fetch('/orders/7')
       await response.arrayBuffer()
       expect(response.status).toBe(200)
-      const deadline = Date.now() + 40_000
-      while (!deadLetters.some((d) => d.signal === 'traces') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
-      const traces = deadLetters.filter((d) => d.signal === 'traces')
+      await until(() => deadLetters.messages.some((d) => d.signal === 'traces'), 40_000)
+      const traces = deadLetters.messages.filter((d) => d.signal === 'traces')
       expect(traces.length).toBeGreaterThan(0)
-      expect(traces.reduce((n, d) => n + d.items, 0)).toBeGreaterThan(0)
+      expect(traces.reduce((n, d) => n + (d.items ?? 0), 0)).toBeGreaterThan(0)
       expect(receiver.spans).toHaveLength(0)
     } finally {
-      await new Promise((r) => recorder.close(r))
+      await deadLetters.close()
     }
   }, 60_000)
 })
