@@ -11,9 +11,9 @@ import {
 } from '@opentelemetry/semantic-conventions'
 import { now } from './clock.ts'
 import { headersSetter } from './propagation.ts'
-import { errorTypeOf } from './export.ts'
 import { redactUrl } from './redact.ts'
 import { telemetry } from './telemetry.ts'
+import { recordFailure } from './tracer.ts'
 
 // The methods the HTTP semantic conventions know; others are recorded as _OTHER.
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'])
@@ -82,11 +82,7 @@ export function instrumentFetch<F extends FetchLike>(fetchFn: F): F {
       }
       return response
     } catch (error) {
-      const type = errorTypeOf(error)
-      span.recordException(error as Error)
-      span.setAttribute(ATTR_ERROR_TYPE, type)
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) })
-      metricAttributes[ATTR_ERROR_TYPE] = type
+      metricAttributes[ATTR_ERROR_TYPE] = recordFailure(span, error)
       throw error
     } finally {
       span.end()

@@ -20,7 +20,7 @@ export const defaultSpanLimits: SpanLimits = {
 }
 
 /** Cuts strings (alone or in arrays) to `max` characters. */
-export function truncate(value: AttributeValue, max: number): AttributeValue {
+function truncate(value: AttributeValue, max: number): AttributeValue {
   if (typeof value === 'string') return value.length > max ? value.slice(0, max) : value
   if (Array.isArray(value)) {
     return (value as unknown[]).map((v) => (typeof v === 'string' && v.length > max ? v.slice(0, max) : v)) as AttributeValue
@@ -29,7 +29,7 @@ export function truncate(value: AttributeValue, max: number): AttributeValue {
 }
 
 /** A string, finite-or-infinite number (not NaN), boolean, or a homogeneous array of them. */
-export function isValidValue(value: unknown): value is AttributeValue {
+function isValidValue(value: unknown): value is AttributeValue {
   const t = typeof value
   if (t === 'string' || t === 'boolean' || (t === 'number' && !Number.isNaN(value))) return true
   if (!Array.isArray(value)) return false
@@ -40,12 +40,15 @@ export function isValidValue(value: unknown): value is AttributeValue {
 }
 
 /**
- * Sets `value` on `target` unless it is invalid or the count limit is reached.
- * Returns false when the attribute was dropped for the limit.
+ * Sets `value` on `target` (which holds `count` attributes) unless it is invalid or a new key would
+ * pass the count limit; cuts long strings. Returns the new count, or -1 when the limit dropped it.
  */
-export function setLimitedAttribute(target: Attributes, key: string, value: unknown, limits: SpanLimits, count: number): boolean {
-  if (!key || !isValidValue(value)) return true
-  if (!(key in target) && count >= limits.attributeCount) return false
+export function putAttribute(target: Attributes, key: string, value: unknown, limits: SpanLimits, count: number): number {
+  if (!key || !isValidValue(value)) return count
+  if (!(key in target)) {
+    if (count >= limits.attributeCount) return -1
+    count++
+  }
   target[key] = limits.attributeValueLength === Infinity ? value : truncate(value, limits.attributeValueLength)
-  return true
+  return count
 }

@@ -84,12 +84,12 @@ export function temporalityFor(kind: InstrumentKind, preference: TemporalityPref
   return 'cumulative'
 }
 
+const frozenKeys = new WeakMap<Attributes, string>()
+
 /**
  * A string that identifies an attribute set whatever the order of its keys. Callers that build
  * their attributes in sorted key order (as the middleware does) skip the sort.
  */
-const frozenKeys = new WeakMap<Attributes, string>()
-
 export function attributesKey(attributes: Attributes | undefined): string {
   if (!attributes) return ''
   // A frozen attribute set (the middleware's constants) cannot change: compute its key once.

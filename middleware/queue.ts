@@ -1,4 +1,4 @@
-import { type Attributes, type Link, type Span, SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api'
+import { type Attributes, type Counter, type Link, SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api'
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions'
 import {
   ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
@@ -11,9 +11,10 @@ import {
   METRIC_MESSAGING_CLIENT_SENT_MESSAGES,
 } from '@opentelemetry/semantic-conventions/incubating'
 import type { OtelOptions } from './config.ts'
-import { type JsonEncoding, errorTypeOf, useJsonEncoding } from './export.ts'
+import { type JsonEncoding, useJsonEncoding } from './export.ts'
 import { REQUEST_ROOT } from './context.ts'
 import { telemetry } from './telemetry.ts'
+import { recordFailure } from './tracer.ts'
 
 const SYSTEM = 'cloudflare_queues'
 
@@ -36,13 +37,17 @@ interface QueueLike<Body> {
   sendBatch(messages: Iterable<{ body: Body } & Record<string, unknown>>, options?: unknown): Promise<unknown>
 }
 
+let instruments: { sent: Counter; consumed: Counter; deadLettered: Counter } | undefined
+
+/** The queue instruments, made once. */
 const counters = () => {
+  if (instruments) return instruments
   const meter = telemetry.meterProvider.getMeter('edge-otel')
-  return {
+  return (instruments = {
     sent: meter.createCounter(METRIC_MESSAGING_CLIENT_SENT_MESSAGES, { unit: '{message}' }),
     consumed: meter.createCounter(METRIC_MESSAGING_CLIENT_CONSUMED_MESSAGES, { unit: '{message}' }),
     deadLettered: meter.createCounter('edge_otel.queue.dead_lettered', { unit: '{message}' }),
-  }
+  })
 }
 
 function wrap<Body>(body: Body, ctx = context.active()): TracedEnvelope<Body> {
@@ -73,7 +78,7 @@ export function instrumentQueue<Body>(queue: QueueLike<Body>, queueName: string)
     try {
       return await run(trace.setSpan(context.active(), span))
     } catch (error) {
-      failSpan(span, error, metric)
+      metric[ATTR_ERROR_TYPE] = recordFailure(span, error)
       throw error
     } finally {
       span.end()
@@ -87,13 +92,6 @@ export function instrumentQueue<Body>(queue: QueueLike<Body>, queueName: string)
       return send(list.length, (ctx) => queue.sendBatch(list.map((m) => ({ ...m, body: wrap(m.body, ctx) as Body })), options))
     },
   }
-}
-
-function failSpan(span: Span, error: unknown, metric?: Attributes): void {
-  span.recordException(error as Error)
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) })
-  span.setAttribute(ATTR_ERROR_TYPE, errorTypeOf(error))
-  if (metric) metric[ATTR_ERROR_TYPE] = errorTypeOf(error)
 }
 
 interface QueueMessage<Body> {
@@ -165,7 +163,7 @@ export function instrumentQueueHandler<Body, Env = Record<string, unknown>>(
         await telemetry.contextManager.with(trace.setSpan(batchContext, span), () => process(unwrapped, env, ctx))
         message.ack()
       } catch (error) {
-        failSpan(span, error, metric)
+        metric[ATTR_ERROR_TYPE] = recordFailure(span, error)
         batchSpan.setStatus({ code: SpanStatusCode.ERROR })
         if (message.attempts > maxRetries) {
           span.setAttribute('edge_otel.queue.dead_lettered', true)

@@ -1,10 +1,10 @@
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
-import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions'
+import { SpanKind, trace } from '@opentelemetry/api'
 import { ATTR_FAAS_CRON, ATTR_FAAS_TRIGGER, FAAS_TRIGGER_VALUE_TIMER } from '@opentelemetry/semantic-conventions/incubating'
 import type { OtelOptions } from './config.ts'
 import { REQUEST_ROOT } from './context.ts'
-import { type JsonEncoding, errorTypeOf, useJsonEncoding } from './export.ts'
+import { type JsonEncoding, useJsonEncoding } from './export.ts'
 import { telemetry } from './telemetry.ts'
+import { recordFailure } from './tracer.ts'
 
 interface Controller {
   cron: string
@@ -33,9 +33,7 @@ export function instrumentScheduled<Env = Record<string, unknown>>(
     try {
       await telemetry.contextManager.with(trace.setSpan(REQUEST_ROOT, span), () => handler(controller, env, ctx))
     } catch (error) {
-      span.recordException(error as Error)
-      span.setAttribute(ATTR_ERROR_TYPE, errorTypeOf(error))
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) })
+      recordFailure(span, error)
       throw error
     } finally {
       span.end()

@@ -17,10 +17,11 @@ import {
   TraceFlags,
   trace,
 } from '@opentelemetry/api'
-import { ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE } from '@opentelemetry/semantic-conventions'
+import { ATTR_ERROR_TYPE, ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE } from '@opentelemetry/semantic-conventions'
 import { now, toMillis } from './clock.ts'
 import { newSpanId, newTraceId } from './ids.ts'
-import { type SpanLimits, defaultSpanLimits, isValidValue, setLimitedAttribute, truncate } from './limits.ts'
+import { errorTypeOf } from './export.ts'
+import { type SpanLimits, defaultSpanLimits, putAttribute } from './limits.ts'
 
 /** The W3C Level 2 "random trace-id" flag: our trace ids are random, so new traces carry it. */
 export const TRACE_FLAG_RANDOM = 0x02
@@ -60,6 +61,18 @@ export interface FinishedSpan {
   readonly links: SpanLink[]
   readonly droppedLinks: number
   readonly status: SpanStatus
+}
+
+/**
+ * Marks `span` as failed by a thrown `error`: an exception event, `error.type` and status ERROR.
+ * Returns the `error.type`, for the metric that goes with the span.
+ */
+export function recordFailure(span: Span, error: unknown): string {
+  const type = errorTypeOf(error)
+  span.recordException(error as Exception)
+  span.setAttribute(ATTR_ERROR_TYPE, type)
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) })
+  return type
 }
 
 /** Shared by spans with no events or links, so most spans allocate neither array. */
@@ -117,17 +130,10 @@ class RecordingSpan implements Span, FinishedSpan {
   }
 
   setAttribute(key: string, value: AttributeValue | undefined): this {
-    if (this.#ended || !key || !isValidValue(value)) return this
-    const attributes = this.attributes
-    if (!(key in attributes)) {
-      if (this.#attributeCount >= this.#limits.attributeCount) {
-        this.droppedAttributes++
-        return this
-      }
-      this.#attributeCount++
-    }
-    const max = this.#limits.attributeValueLength
-    attributes[key] = max === Infinity ? value : truncate(value, max)
+    if (this.#ended) return this
+    const count = putAttribute(this.attributes, key, value, this.#limits, this.#attributeCount)
+    if (count < 0) this.droppedAttributes++
+    else this.#attributeCount = count
     return this
   }
 
@@ -152,8 +158,9 @@ class RecordingSpan implements Span, FinishedSpan {
     let count = 0
     let dropped = 0
     for (const key in attributes) {
-      if (setLimitedAttribute(kept, key, attributes[key], this.#limits, count)) count = Object.keys(kept).length
-      else dropped++
+      const next = putAttribute(kept, key, attributes[key], this.#limits, count)
+      if (next < 0) dropped++
+      else count = next
     }
     if (this.events === NONE) this.events = []
     this.events.push({ name, time: toMillis(time), attributes: kept, droppedAttributes: dropped })

@@ -1,22 +1,19 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
-import { type RunningFunctions, exampleFunctions, startFunctions } from './functions.ts'
+import type { Receiver } from '../infra/receiver/server.ts'
+import { type RunningFunctions, startExamplesWithReceiver } from './functions.ts'
 import { CLIENT, ORDER_TRACE_SIZE, SERVER, STATUS_ERROR, byTrace, find, orderTrace } from './trace-helpers.ts'
 
 const BOUNDARIES = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
 
 let receiver: Receiver
 let functions: RunningFunctions
+let dispose: () => Promise<void>
 
 beforeAll(async () => {
-  receiver = await startReceiver()
-  functions = await startFunctions(exampleFunctions(), { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })
+  ;({ receiver, functions, dispose } = await startExamplesWithReceiver())
 })
 
-afterAll(async () => {
-  await functions?.dispose()
-  await receiver?.close()
-})
+afterAll(() => dispose?.())
 
 beforeEach(async () => {
   // Exports are delayed by OTEL_BSP_SCHEDULE_DELAY: let the previous test's arrive before clearing.

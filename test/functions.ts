@@ -6,6 +6,7 @@ import { build } from 'esbuild'
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
 import { parse } from 'smol-toml'
 import { readFileSync } from 'node:fs'
+import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -135,5 +136,19 @@ export async function startFunctions(specs: WorkerSpec[], vars: Record<string, s
       return response as unknown as Response
     },
     dispose: () => mf.dispose(),
+  }
+}
+
+/** A real OTLP receiver on 127.0.0.1 and the example functions exporting to it. */
+export async function startExamplesWithReceiver(): Promise<{ receiver: Receiver; functions: RunningFunctions; dispose(): Promise<void> }> {
+  const receiver = await startReceiver()
+  const functions = await startFunctions(exampleFunctions(), { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })
+  return {
+    receiver,
+    functions,
+    dispose: async () => {
+      await functions.dispose()
+      await receiver.close()
+    },
   }
 }

@@ -3,8 +3,7 @@
 import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { otel } from '../middleware/index.ts'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
-import { type RunningFunctions, exampleFunctions, startFunctions } from './functions.ts'
+import { type RunningFunctions, startExamplesWithReceiver } from './functions.ts'
 
 /** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
 function prng(seed: number) {
@@ -97,17 +96,13 @@ describe('hostile context headers', () => {
 })
 
 describe('hostile context headers in workerd', () => {
-  let receiver: Receiver
   let functions: RunningFunctions
+  let dispose: () => Promise<void>
 
   beforeAll(async () => {
-    receiver = await startReceiver()
-    functions = await startFunctions(exampleFunctions(), { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })
+    ;({ functions, dispose } = await startExamplesWithReceiver())
   })
-  afterAll(async () => {
-    await functions?.dispose()
-    await receiver?.close()
-  })
+  afterAll(() => dispose?.())
 
   it('never answers 5xx and keeps the isolate serving', async () => {
     const sets = hostileHeaders(prng(7)).slice(0, 300)

@@ -6,9 +6,9 @@ import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
+import type { Receiver } from '../infra/receiver/server.ts'
 import type { ReceivedMetric } from '../infra/receiver/decode.ts'
-import { type RunningFunctions, exampleFunctions, startFunctions } from './functions.ts'
+import { type RunningFunctions, startExamplesWithReceiver } from './functions.ts'
 
 const INFRA = resolve(import.meta.dirname, '../infra')
 const read = (path: string) => readFileSync(resolve(INFRA, path), 'utf8')
@@ -112,10 +112,10 @@ describe('infra/prometheus rules', () => {
 describe('names shared by the library, the rules and the dashboard', () => {
   let receiver: Receiver
   let functions: RunningFunctions
+  let dispose: () => Promise<void>
 
   beforeAll(async () => {
-    receiver = await startReceiver()
-    functions = await startFunctions(exampleFunctions(), { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })
+    ;({ receiver, functions, dispose } = await startExamplesWithReceiver())
     for (const path of ['/orders/7', '/orders/13']) await (await functions.fetch(path)).arrayBuffer()
     await (await functions.fetch('/orders', { method: 'POST', body: '{"sku":"sku-fig","quantity":1}' })).arrayBuffer()
     await receiver.waitFor(() => receiver.metrics.some((m) => m.name === 'orders.placed'))
@@ -124,10 +124,7 @@ describe('names shared by the library, the rules and the dashboard', () => {
     await receiver.waitFor(() => receiver.metrics.some((m) => m.name === 'otel.sdk.exporter.span.exported'))
   })
 
-  afterAll(async () => {
-    await functions?.dispose()
-    await receiver?.close()
-  })
+  afterAll(() => dispose?.())
 
   it('use only Prometheus series that the library really sends', () => {
     const produced = [...new Set(receiver.metrics.flatMap(prometheusNames))].sort()
