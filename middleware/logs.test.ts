@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { type ReceivedLog, type ReceivedSpan, decodeRequest, logsOf, metricsOf, spansOf } from '../infra/receiver/decode.ts'
 import type { OtlpPayload } from './export.ts'
+import { startReceiver } from '../infra/receiver/server.ts'
 import { captureConsole, log } from './logs.ts'
 import { otel } from './otel.ts'
 import { telemetry } from './telemetry.ts'
@@ -73,6 +74,28 @@ describe('log', () => {
     expect(records).toHaveLength(1)
     expect(records[0]).toMatchObject({ severityNumber: 13, body: 'stock low {"sku":"sku-fig"}' })
     expect(records[0].traceId).toBe(capture.spans[0].traceId)
+  })
+
+  it('exports logs when only OTEL_EXPORTER_OTLP_LOGS_ENDPOINT is set', async () => {
+    const spy = vi.spyOn(console, 'log').mockImplementation(() => {})
+    const receiver = await startReceiver()
+    try {
+      const a = new Hono()
+      a.use(otel({ instrumentGlobalFetch: false, batchDelay: 0 }))
+      a.get('/', (c) => {
+        log.info('only logs')
+        return c.text('ok')
+      })
+      const pending: Promise<unknown>[] = []
+      const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException() {}, props: {} } as unknown as ExecutionContext
+      await a.request('/', {}, { OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${receiver.url}/v1/logs` }, ctx)
+      await Promise.all(pending)
+      expect(receiver.logs.map((l) => l.body)).toEqual(['only logs'])
+      expect(receiver.spans).toHaveLength(0)
+    } finally {
+      spy.mockRestore()
+      await receiver.close()
+    }
   })
 
   it('keeps at most 2048 records between exports and counts the rest as dropped', async () => {

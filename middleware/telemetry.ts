@@ -169,7 +169,6 @@ export class Telemetry {
     this.meterProvider.settings.cardinalityLimit = config.cardinalityLimit
     this.sensitiveQueryKeys = sensitiveKeys(config.redactQueryParameters)
     this.resource = {
-      [ATTR_SERVICE_NAME]: config.serviceName,
       [ATTR_TELEMETRY_SDK_NAME]: LIBRARY_NAME,
       [ATTR_TELEMETRY_SDK_LANGUAGE]: 'webjs',
       [ATTR_TELEMETRY_SDK_VERSION]: LIBRARY_VERSION,
@@ -178,9 +177,10 @@ export class Telemetry {
       [ATTR_FAAS_NAME]: config.serviceName,
       [ATTR_FAAS_INSTANCE]: this.instanceId,
       ...config.resourceAttributes,
+      // After the spread: OTEL_SERVICE_NAME and the option win over OTEL_RESOURCE_ATTRIBUTES.
+      [ATTR_SERVICE_NAME]: config.serviceName,
       [ATTR_SERVICE_INSTANCE_ID]: this.instanceId,
     }
-    this.resource[ATTR_SERVICE_NAME] = config.serviceName
     const versionMetadata = env?.CF_VERSION_METADATA as { id?: unknown } | undefined
     if (this.resource[ATTR_SERVICE_VERSION] === undefined && typeof versionMetadata?.id === 'string') {
       this.resource[ATTR_SERVICE_VERSION] = versionMetadata.id
@@ -198,7 +198,7 @@ export class Telemetry {
     if (isSpillQueue(queue)) this.spillQueue = queue
     if (transport) {
       this.transport = transport
-    } else if (config.signals.traces || config.signals.metrics) {
+    } else if (Object.values(config.signals).some(Boolean)) {
       this.transport = new OtlpHttpTransport(config.signals, exportFetch, retryPolicy(config.retryDeadline))
     }
   }
@@ -261,7 +261,7 @@ export class Telemetry {
           [ATTR_OTEL_COMPONENT_TYPE]: `otlp_http${json ? '_json' : ''}_${p.signal === 'traces' ? 'span' : p.signal === 'logs' ? 'log' : 'metric'}_exporter`,
           [ATTR_OTEL_COMPONENT_NAME]: `${LIBRARY_NAME}/${p.signal}`,
         }
-        // Log payloads are counted by the logs module itself.
+        // Log exports are not counted here (the logs module counts processed records).
         const counter = p.signal === 'traces' ? this.own.spansExported : p.signal === 'metrics' ? this.own.pointsExported : UNCOUNTED
         // Counted now, exported with the next flush: a failed export cannot report itself.
         if (result.status === 'rejected') {
