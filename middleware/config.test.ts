@@ -107,3 +107,44 @@ describe('resolveConfig', () => {
     expect([config.serviceName, config.signals.traces, problems]).toEqual(['unknown_service', undefined, []])
   })
 })
+
+describe('sampling settings', () => {
+  it('defaults to parentbased_always_on without tail sampling', () => {
+    const { config, problems } = resolveConfig({})
+    expect(config).toMatchObject({ sampler: 'parentbased_always_on', samplerRatio: 1, tailSlowMs: undefined })
+    expect(problems).toEqual([])
+  })
+
+  it('reads OTEL_TRACES_SAMPLER, its ratio and the tail-sampling settings', () => {
+    const { config, problems } = resolveConfig({
+      OTEL_TRACES_SAMPLER: 'TraceIdRatio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+      EDGE_OTEL_TAIL_SAMPLING: 'on',
+      EDGE_OTEL_TAIL_SAMPLING_SLOW_MS: '300',
+    })
+    expect(config).toMatchObject({ sampler: 'traceidratio', samplerRatio: 0.25, tailSlowMs: 300 })
+    expect(problems).toEqual([])
+    expect(resolveConfig({ EDGE_OTEL_TAIL_SAMPLING: 'on' }).config.tailSlowMs).toBe(1000)
+    expect(resolveConfig({ EDGE_OTEL_TAIL_SAMPLING: 'on' }, { tailSampling: { slowMs: 50 } }).config.tailSlowMs).toBe(50)
+    expect(resolveConfig({ EDGE_OTEL_TAIL_SAMPLING: 'on' }, { tailSampling: false }).config.tailSlowMs).toBeUndefined()
+  })
+
+  it('names an unknown or unsupported sampler and keeps the default', () => {
+    for (const value of ['always-on', 'jaeger_remote', 'xray']) {
+      const { config, problems } = resolveConfig({ OTEL_TRACES_SAMPLER: value })
+      expect(config.sampler).toBe('parentbased_always_on')
+      expect(problems).toHaveLength(1)
+      expect(problems[0]).toContain(`OTEL_TRACES_SAMPLER="${value}" is not supported; using "parentbased_always_on"`)
+      expect(problems[0]).toContain('"parentbased_traceidratio"')
+    }
+  })
+
+  it('ignores a ratio outside 0..1, as the spec says, and names it', () => {
+    for (const value of ['1.5', '-0.1', 'half']) {
+      const { config, problems } = resolveConfig({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: value })
+      expect(config.samplerRatio).toBe(1)
+      expect(problems).toEqual([`OTEL_TRACES_SAMPLER_ARG="${value}" is not a ratio from 0 to 1; using 1 (every trace). Set it to e.g. "0.1".`])
+    }
+    expect(resolveConfig({ EDGE_OTEL_TAIL_SAMPLING: 'yes' }).problems[0]).toContain('EDGE_OTEL_TAIL_SAMPLING="yes" is not supported; using "off"')
+  })
+})

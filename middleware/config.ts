@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api'
 import { type SpanLimits, defaultSpanLimits } from './limits.ts'
 import type { Signal } from './export.ts'
 import type { TemporalityPreference } from './metrics.ts'
+import { SAMPLER_NAMES, type SamplerName } from './sampling.ts'
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json'
 
@@ -40,6 +41,16 @@ export interface OtelOptions {
   redactQueryParameters?: string[]
   /** Name of the optional Cloudflare Queue binding that takes batches the collector could not. Default `OTEL_SPILL_QUEUE`. */
   spillQueueBinding?: string
+  /** `OTEL_TRACES_SAMPLER`: default `parentbased_always_on`. */
+  sampler?: SamplerName
+  /** `OTEL_TRACES_SAMPLER_ARG`: the fraction of traces the `traceidratio` samplers keep, 0 to 1. Default 1. */
+  samplerRatio?: number
+  /**
+   * `EDGE_OTEL_TAIL_SAMPLING=on` and `EDGE_OTEL_TAIL_SAMPLING_SLOW_MS`: hold the spans of each request
+   * the sampler did not sample, and keep them anyway if the request failed, took longer than `slowMs`
+   * (default 1000), or a function it called kept its part. Default off.
+   */
+  tailSampling?: boolean | { slowMs?: number }
 }
 
 /** Where and how one signal is exported. */
@@ -69,6 +80,10 @@ export interface ResolvedConfig {
   spillQueueBinding: string
   /** `EDGE_OTEL_RETRY_DEADLINE`: ms within which all retries of one batch end. */
   retryDeadline: number
+  sampler: SamplerName
+  samplerRatio: number
+  /** Tail sampling's slow-request threshold in ms; undefined when tail sampling is off. */
+  tailSlowMs: number | undefined
 }
 
 export interface ConfigResult {
@@ -211,6 +226,15 @@ export function resolveConfig(env: Env, options: OtelOptions = {}): ConfigResult
     }
   }
 
+  const sampler = oneOf(options.sampler ?? read(env, 'OTEL_TRACES_SAMPLER')?.toLowerCase(), 'OTEL_TRACES_SAMPLER', SAMPLER_NAMES, SAMPLER_NAMES[0], problems)
+  const ratioText = read(env, 'OTEL_TRACES_SAMPLER_ARG')
+  let samplerRatio = options.samplerRatio ?? (ratioText ? Number(ratioText) : 1)
+  if (!(samplerRatio >= 0 && samplerRatio <= 1)) {
+    problems.push(`OTEL_TRACES_SAMPLER_ARG="${options.samplerRatio ?? ratioText}" is not a ratio from 0 to 1; using 1 (every trace). Set it to e.g. "0.1".`)
+    samplerRatio = 1
+  }
+  const tail = options.tailSampling ?? oneOf(read(env, 'EDGE_OTEL_TAIL_SAMPLING')?.toLowerCase(), 'EDGE_OTEL_TAIL_SAMPLING', ['off', 'on'], 'off', problems) === 'on'
+
   const config: ResolvedConfig = {
     serviceName,
     signals: { traces: signal('traces'), metrics: signal('metrics'), logs: signal('logs') },
@@ -228,6 +252,9 @@ export function resolveConfig(env: Env, options: OtelOptions = {}): ConfigResult
     cardinalityLimit: Math.max(2, options.metricCardinalityLimit ?? 2000),
     spillQueueBinding: options.spillQueueBinding ?? 'OTEL_SPILL_QUEUE',
     retryDeadline: resolveLimit(env, 'EDGE_OTEL_RETRY_DEADLINE', 20_000, problems) || 20_000,
+    sampler,
+    samplerRatio,
+    tailSlowMs: tail ? ((tail as { slowMs?: number }).slowMs ?? resolveLimit(env, 'EDGE_OTEL_TAIL_SAMPLING_SLOW_MS', 1000, problems)) : undefined,
     redactQueryParameters:
       options.redactQueryParameters ??
       (read(env, 'EDGE_OTEL_REDACT_QUERY_PARAMETERS') ?? '')

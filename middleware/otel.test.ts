@@ -215,3 +215,101 @@ describe('otel() middleware', () => {
     expect(response.status).toBe(200)
   })
 })
+
+describe('sampling', () => {
+  const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
+  const callerUnsampled = { traceparent: `00-${TRACE}-00f067aa0ba902b7-02` }
+
+  function sampledApp(transport: Transport, callee?: () => Response) {
+    const a = app(transport)
+    a.get('/slow', async (c) => {
+      await new Promise((r) => setTimeout(r, 60))
+      return c.text('slow')
+    })
+    a.get('/calls', async (c) => {
+      const { instrumentFetch } = await import('./fetch.ts')
+      const response = await instrumentFetch(async () => callee!())('https://callee.internal/x')
+      return c.text(await response.text())
+    })
+    return a
+  }
+
+  async function serve(a: Hono, path: string, env: Record<string, string>, headers: Record<string, string> = {}) {
+    const { ctx, pending } = executionContext()
+    const response = await a.request(path, { headers }, { ...ENV, ...env }, ctx)
+    await Promise.all(pending)
+    await telemetry.flush()
+    return response
+  }
+
+  it('exports nothing for a trace the head sampler drops, but still records its metrics', async () => {
+    await telemetry.flush() // metrics left by earlier tests
+    const transport = new DecodingTransport()
+    const response = await serve(sampledApp(transport), '/users/1', { OTEL_TRACES_SAMPLER: 'always_off' })
+    expect(response.status).toBe(200)
+    expect(transport.spans).toHaveLength(0)
+    const duration = transport.metrics.find((m) => m.name === 'http.server.request.duration')!
+    expect(duration.points[0]).toMatchObject({ count: 1 })
+  })
+
+  it('follows an unsampled caller by default (parentbased_always_on)', async () => {
+    const transport = new DecodingTransport()
+    await serve(sampledApp(transport), '/users/1', {}, callerUnsampled)
+    expect(transport.spans).toHaveLength(0)
+    await serve(sampledApp(transport), '/users/1', {}, { traceparent: `00-${TRACE}-00f067aa0ba902b7-03` })
+    expect(transport.spans).toHaveLength(1)
+  })
+
+  describe('tail sampling', () => {
+    const TAIL = { OTEL_TRACES_SAMPLER: 'parentbased_always_off', EDGE_OTEL_TAIL_SAMPLING: 'on', EDGE_OTEL_TAIL_SAMPLING_SLOW_MS: '30' }
+
+    it('drops an unsampled request that went well, and holds nothing after it', async () => {
+      const transport = new DecodingTransport()
+      const response = await serve(sampledApp(transport), '/users/1', TAIL, callerUnsampled)
+      expect(transport.spans).toHaveLength(0)
+      expect(response.headers.get('traceresponse')).toBeNull()
+      expect(telemetry.held.size).toBe(0)
+    })
+
+    it('keeps a failed request, and tells the caller in traceresponse', async () => {
+      const transport = new DecodingTransport()
+      const response = await serve(sampledApp(transport), '/throws', TAIL, callerUnsampled)
+      expect(response.status).toBe(500)
+      expect(transport.spans).toHaveLength(1)
+      expect(transport.spans[0]).toMatchObject({ traceId: TRACE, parentSpanId: '00f067aa0ba902b7', status: { code: 2 } })
+      expect(response.headers.get('traceresponse')).toBe(`00-${TRACE}-${transport.spans[0].spanId}-03`)
+    })
+
+    it('keeps a request slower than EDGE_OTEL_TAIL_SAMPLING_SLOW_MS', async () => {
+      const transport = new DecodingTransport()
+      const response = await serve(sampledApp(transport), '/slow', TAIL, callerUnsampled)
+      expect(transport.spans.map((s) => s.name)).toEqual(['GET /slow'])
+      expect(response.headers.get('traceresponse')).toMatch(/-03$/)
+    })
+
+    it('keeps its part when the function it called kept its own (traceresponse sampled)', async () => {
+      const kept = new DecodingTransport()
+      await serve(sampledApp(kept, () => new Response('x', { headers: { traceresponse: `00-${TRACE}-1111111111111111-03` } })), '/calls', TAIL, callerUnsampled)
+      expect(kept.spans.map((s) => s.kind).sort()).toEqual([2, 3])
+      const dropped = new DecodingTransport()
+      await serve(sampledApp(dropped, () => new Response('x', { headers: { traceresponse: `00-${TRACE}-1111111111111111-02` } })), '/calls', TAIL, callerUnsampled)
+      expect(dropped.spans).toHaveLength(0)
+    })
+
+    it('answers with a copy when the response headers are immutable', async () => {
+      const transport = new DecodingTransport()
+      const a = new Hono()
+      a.use(otel({ serviceName: 'unit', transport, instrumentGlobalFetch: false }))
+      a.get('/relay', async () => {
+        await new Promise((r) => setTimeout(r, 5)) // slower than the 0 ms threshold, so kept
+        const redirect = Response.redirect('https://example.com/moved', 302)
+        expect(() => redirect.headers.set('x', '1')).toThrow()
+        return redirect
+      })
+      const response = await serve(a, '/relay', { ...TAIL, EDGE_OTEL_TAIL_SAMPLING_SLOW_MS: '0' }, callerUnsampled)
+      expect(response.status).toBe(302)
+      expect(response.headers.get('location')).toBe('https://example.com/moved')
+      expect(response.headers.get('traceresponse')).toMatch(/-03$/)
+    })
+  })
+})

@@ -3,6 +3,8 @@ import {
   type Counter,
   type Histogram,
   type Tracer,
+  SpanStatusCode,
+  TraceFlags,
   type UpDownCounter,
   ValueType,
   context,
@@ -43,6 +45,7 @@ import { OtlpHttpTransport, retryPolicy } from './otlp-http.ts'
 import { type SpillQueue, isSpillQueue, spill } from './spill.ts'
 import { EdgeMeterProvider } from './metrics.ts'
 import { W3CPropagator } from './propagation.ts'
+import { createSampler } from './sampling.ts'
 import { sensitiveKeys } from './redact.ts'
 import { EdgeTracerProvider, type FinishedSpan } from './tracer.ts'
 import { LIBRARY_NAME, LIBRARY_VERSION } from './version.ts'
@@ -58,6 +61,9 @@ const STALE_SCHEDULE_MS = 10_000
 
 // Captured before any instrumentation patches the global, so exports are never traced.
 const exportFetch: typeof fetch = globalThis.fetch.bind(globalThis)
+
+/** Spans held by tail sampling; `keep` is set when a called function kept its part of the trace. */
+export type HeldSpans = FinishedSpan[] & { keep?: boolean }
 
 export interface LibraryInstruments {
   tracer: Tracer
@@ -165,6 +171,8 @@ export class Telemetry {
     this.config = config
     this.instanceId ||= crypto.randomUUID()
     this.tracerProvider.limits = config.spanLimits
+    this.tracerProvider.sampler = createSampler(config.sampler, config.samplerRatio)
+    this.tracerProvider.recordUnsampled = config.tailSlowMs !== undefined
     this.meterProvider.settings.temporality = config.temporality
     this.meterProvider.settings.cardinalityLimit = config.cardinalityLimit
     this.sensitiveQueryKeys = sensitiveKeys(config.redactQueryParameters)
@@ -204,8 +212,30 @@ export class Telemetry {
   }
 
   #onSpanEnd(span: FinishedSpan): void {
+    if (span.context.traceFlags & TraceFlags.SAMPLED) this.#buffer(span)
+    // Unsampled (tail sampling): held for its request's end, or dropped if no request holds its trace.
+    else this.held.get(span.context.traceId)?.push(span)
+  }
+
+  #buffer(span: FinishedSpan): void {
     if (this.spans.length >= (this.config?.maxQueueSize ?? 2048)) this.#droppedSpans++
     else this.spans.push(span)
+  }
+
+  /** Tail sampling: the ended spans of each unsampled trace a request is serving, until it ends. */
+  readonly held = new Map<string, HeldSpans>()
+
+  /**
+   * Ends tail sampling's hold on a trace: its spans are exported if the request is `slow`, a span
+   * failed, or a function it called kept its part (`keep`); otherwise they are dropped. True if kept.
+   */
+  release(traceId: string, slow: boolean): boolean {
+    const held = this.held.get(traceId)
+    if (!held) return false
+    this.held.delete(traceId)
+    const keep = held.keep || slow || held.some((span) => span.status.code === SpanStatusCode.ERROR)
+    if (keep) held.forEach((span) => this.#buffer(span))
+    return keep
   }
 
   /**
@@ -323,6 +353,7 @@ export class Telemetry {
     this.config = undefined
     this.transport = undefined
     this.spans = []
+    this.held.clear()
     this.#scheduledAt = 0
     this.#reported.clear()
   }

@@ -99,3 +99,30 @@ describe('W3C Level 2 random flag', () => {
     expect(out.traceparent).toMatch(/^00-12345678901234567890123456789012-(?!1234567890123456)[0-9a-f]{16}-02$/)
   })
 })
+
+describe('sampling at span start', () => {
+  it('does not record a root span the sampler drops, but gives it ids and the random flag', async () => {
+    const { createSampler } = await import('./sampling.ts')
+    const sampled = new EdgeTracerProvider((span) => ended.push(span))
+    sampled.sampler = createSampler('always_off', 1)
+    const span = sampled.getTracer('t').startSpan('dropped', {}, ROOT_CONTEXT)
+    expect(span.isRecording()).toBe(false)
+    expect(span.spanContext().traceFlags).toBe(0x02)
+    expect(trace.isSpanContextValid(span.spanContext())).toBe(true)
+  })
+
+  it('records unsampled spans for tail sampling, with the sampled flag still clear', async () => {
+    const { createSampler } = await import('./sampling.ts')
+    const held: FinishedSpan[] = []
+    const tail = new EdgeTracerProvider((span) => held.push(span))
+    tail.sampler = createSampler('parentbased_always_off', 1)
+    tail.recordUnsampled = true
+    const root = tail.getTracer('t').startSpan('root', {}, ROOT_CONTEXT)
+    const child = tail.getTracer('t').startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, root))
+    expect([root.isRecording(), child.isRecording()]).toEqual([true, true])
+    expect(child.spanContext().traceFlags).toBe(0x02)
+    child.end()
+    root.end()
+    expect(held.map((s) => s.name)).toEqual(['child', 'root'])
+  })
+})

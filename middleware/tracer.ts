@@ -22,6 +22,7 @@ import { now, toMillis } from './clock.ts'
 import { newSpanId, newTraceId } from './ids.ts'
 import { errorTypeOf } from './export.ts'
 import { type SpanLimits, defaultSpanLimits, putAttribute } from './limits.ts'
+import { type Sampler, createSampler } from './sampling.ts'
 
 /** The W3C Level 2 "random trace-id" flag: our trace ids are random, so new traces carry it. */
 export const TRACE_FLAG_RANDOM = 0x02
@@ -229,25 +230,26 @@ class EdgeTracer implements Tracer {
   }
 
   startSpan(name: string, options: SpanOptions = {}, ctx: Context = contextApi.active()): Span {
-    const parent = options.root ? undefined : trace.getSpanContext(ctx)
-    const hasParent = parent !== undefined && trace.isSpanContextValid(parent)
-    const spanId = newSpanId()
-    if (hasParent && !(parent.traceFlags & TraceFlags.SAMPLED)) {
-      return trace.wrapSpanContext({ ...parent, spanId, isRemote: false })
-    }
-    const spanContext: SpanContext = hasParent
-      ? { traceId: parent.traceId, spanId, traceFlags: parent.traceFlags, traceState: parent.traceState }
-      : { traceId: newTraceId(), spanId, traceFlags: TraceFlags.SAMPLED | TRACE_FLAG_RANDOM }
+    let parent = options.root ? undefined : trace.getSpanContext(ctx)
+    if (parent && !trace.isSpanContextValid(parent)) parent = undefined
+    const provider = this.#provider
+    const traceId = parent?.traceId ?? newTraceId()
+    const sampled = provider.sampler(parent, traceId)
+    // The sampled bit is this span's decision; the random bit (and any other) comes from the parent.
+    const traceFlags = ((parent?.traceFlags ?? TRACE_FLAG_RANDOM) & ~TraceFlags.SAMPLED) | (sampled ? TraceFlags.SAMPLED : 0)
+    const spanContext: SpanContext = { traceId, spanId: newSpanId(), traceFlags, traceState: parent?.traceState }
+    // Tail sampling records unsampled spans too, so the request's end can still decide to keep them.
+    if (!sampled && !provider.recordUnsampled) return trace.wrapSpanContext(spanContext)
     const span = new RecordingSpan(
       name,
       options.kind ?? SpanKind.INTERNAL,
       spanContext,
-      hasParent ? parent.spanId : undefined,
-      hasParent && parent.isRemote === true,
+      parent?.spanId,
+      parent?.isRemote === true,
       this.#scope,
       options.startTime === undefined ? now() : toMillis(options.startTime),
-      this.#provider.limits,
-      this.#provider.sink,
+      provider.limits,
+      provider.sink,
     )
     if (options.attributes) span.setAttributes(options.attributes)
     if (options.links) span.addLinks(options.links)
@@ -267,6 +269,10 @@ class EdgeTracer implements Tracer {
 export class EdgeTracerProvider implements TracerProvider {
   readonly #tracers = new Map<string, Tracer>()
   limits: SpanLimits = defaultSpanLimits
+  /** `OTEL_TRACES_SAMPLER`; parent-based always-on until configured. */
+  sampler: Sampler = createSampler('parentbased_always_on', 1)
+  /** Tail sampling: unsampled spans are recorded too, for the request's end to keep or drop. */
+  recordUnsampled = false
 
   readonly sink: SpanSink
 
