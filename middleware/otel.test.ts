@@ -226,15 +226,18 @@ describe('sampling', () => {
       await new Promise((r) => setTimeout(r, 60))
       return c.text('slow')
     })
+    a.get('/missing', (c) => c.json({ error: 'no such thing' }, 404))
     a.get('/calls', async (c) => {
       const { instrumentFetch } = await import('./fetch.ts')
-      const response = await instrumentFetch(async () => callee!())('https://callee.internal/x')
+      const response = await instrumentFetch(async (_input: RequestInfo | URL) => callee!())('https://callee.internal/x')
       return c.text(await response.text())
     })
     return a
   }
 
+  /** Serves one request on a freshly configured isolate (the app's transport and env take effect). */
   async function serve(a: Hono, path: string, env: Record<string, string>, headers: Record<string, string> = {}) {
+    telemetry.reset()
     const { ctx, pending } = executionContext()
     const response = await a.request(path, { headers }, { ...ENV, ...env }, ctx)
     await Promise.all(pending)
@@ -278,6 +281,19 @@ describe('sampling', () => {
       expect(transport.spans).toHaveLength(1)
       expect(transport.spans[0]).toMatchObject({ traceId: TRACE, parentSpanId: '00f067aa0ba902b7', status: { code: 2 } })
       expect(response.headers.get('traceresponse')).toBe(`00-${TRACE}-${transport.spans[0].spanId}-03`)
+    })
+
+    it('keeps neither side of a 4xx between functions: the answering one saw no error', async () => {
+      const answered = new DecodingTransport()
+      const response = await serve(sampledApp(answered), '/missing', TAIL, callerUnsampled)
+      expect(answered.spans).toHaveLength(0)
+      expect(response.headers.get('traceresponse')).toBeNull()
+      const caller = new DecodingTransport()
+      await serve(sampledApp(caller, () => new Response('no', { status: 404 })), '/calls', TAIL, callerUnsampled)
+      expect(caller.spans).toHaveLength(0)
+      const failed = new DecodingTransport()
+      await serve(sampledApp(failed, () => new Response('down', { status: 503 })), '/calls', TAIL, callerUnsampled)
+      expect(failed.spans.map((s) => s.kind).sort()).toEqual([2, 3])
     })
 
     it('keeps a request slower than EDGE_OTEL_TAIL_SAMPLING_SLOW_MS', async () => {

@@ -139,7 +139,8 @@ function endRequest(c: Context, r: RequestTelemetry, self: unknown, thrown: unkn
     const duration = now() - r.start
     const tailSlowMs = telemetry.config?.tailSlowMs
     if (tailSlowMs !== undefined) {
-      const kept = r.holds ? telemetry.release(span.spanContext().traceId, duration > tailSlowMs) : span.spanContext().traceFlags & TraceFlags.SAMPLED
+      const { traceId, traceFlags } = span.spanContext()
+      const kept = r.holds ? telemetry.release(traceId, duration > tailSlowMs) : traceFlags & TraceFlags.SAMPLED
       if (kept && (span as Partial<FinishedSpan>).parentIsRemote) answerKept(c, span)
     }
     // Keys in sorted order, so the series lookup needs no sort.

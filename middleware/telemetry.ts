@@ -3,6 +3,7 @@ import {
   type Counter,
   type Histogram,
   type Tracer,
+  SpanKind,
   SpanStatusCode,
   TraceFlags,
   type UpDownCounter,
@@ -14,6 +15,7 @@ import {
 } from '@opentelemetry/api'
 import {
   ATTR_ERROR_TYPE,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_SERVICE_INSTANCE_ID,
   ATTR_SERVICE_NAME,
   ATTR_SERVICE_VERSION,
@@ -226,14 +228,23 @@ export class Telemetry {
   readonly held = new Map<string, HeldSpans>()
 
   /**
-   * Ends tail sampling's hold on a trace: its spans are exported if the request is `slow`, a span
-   * failed, or a function it called kept its part (`keep`); otherwise they are dropped. True if kept.
+   * Ends tail sampling's hold on a trace: its spans are exported if the request was `slow`, a span
+   * failed, or a function it called kept its part; otherwise they are dropped. True if kept.
+   * A CLIENT span failed by a 4xx answer does not count: the function that answered saw no error
+   * and dropped its part, and keeping only this side would leave the trace half-kept.
    */
   release(traceId: string, slow: boolean): boolean {
     const held = this.held.get(traceId)
     if (!held) return false
     this.held.delete(traceId)
-    const keep = held.keep || slow || held.some((span) => span.status.code === SpanStatusCode.ERROR)
+    const keep =
+      slow ||
+      held.keep ||
+      held.some(
+        (span) =>
+          span.status.code === SpanStatusCode.ERROR &&
+          !(span.kind === SpanKind.CLIENT && (span.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] as number) < 500),
+      )
     if (keep) held.forEach((span) => this.#buffer(span))
     return keep
   }

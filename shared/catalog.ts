@@ -12,9 +12,17 @@ export interface Stock {
   warehouse: string
 }
 
-/** Orders 1..500 exist. Order 13 points at a recalled SKU, whose stock lookup fails. */
+/**
+ * Orders 1..500 exist. Order 13 points at a recalled SKU, whose stock lookup fails; order 77 at a SKU
+ * kept in a far warehouse, whose stock lookup is slow; order 88 at a SKU whose warehouse feed is
+ * down, so inventory answers from its last known stock.
+ */
 export const LAST_ORDER_ID = 500
 export const RECALLED_SKU = 'sku-recalled'
+export const FAR_SKU = 'sku-durian'
+export const STALE_SKU = 'sku-lychee'
+/** How long a stock lookup in the far warehouse takes, in ms. */
+export const FAR_WAREHOUSE_MS = 300
 
 const SKUS = ['sku-apple', 'sku-pear', 'sku-plum', 'sku-fig', 'sku-kiwi']
 
@@ -24,11 +32,13 @@ export const STOCK: Record<string, Stock> = {
   'sku-plum': { sku: 'sku-plum', available: 42, warehouse: 'fra' },
   'sku-fig': { sku: 'sku-fig', available: 7, warehouse: 'fra' },
   'sku-kiwi': { sku: 'sku-kiwi', available: 300, warehouse: 'lhr' },
+  [FAR_SKU]: { sku: FAR_SKU, available: 12, warehouse: 'sin' },
+  [STALE_SKU]: { sku: STALE_SKU, available: 25, warehouse: 'hkg' },
 }
 
 export function findOrder(id: string): Order | undefined {
   if (!/^[1-9][0-9]{0,5}$/.test(id)) return undefined
   const n = Number(id)
   if (n > LAST_ORDER_ID) return undefined
-  return { id: n, sku: n === 13 ? RECALLED_SKU : SKUS[n % SKUS.length], quantity: (n % 3) + 1 }
+  return { id: n, sku: n === 13 ? RECALLED_SKU : n === 77 ? FAR_SKU : n === 88 ? STALE_SKU : SKUS[n % SKUS.length], quantity: (n % 3) + 1 }
 }

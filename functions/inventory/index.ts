@@ -1,19 +1,30 @@
 import { Hono } from 'hono'
-import { trace } from '@opentelemetry/api'
+import { SpanStatusCode, trace } from '@opentelemetry/api'
 import { instrumentScheduled, otel, otlpJson } from 'edge-otel'
-import { RECALLED_SKU, STOCK } from '../../shared/catalog.ts'
+import { FAR_SKU, FAR_WAREHOUSE_MS, RECALLED_SKU, STALE_SKU, STOCK } from '../../shared/catalog.ts'
 
 class WarehouseUnavailableError extends Error {
   override name = 'WarehouseUnavailableError'
 }
 
+const tracer = trace.getTracer('inventory')
+
 const app = new Hono()
 // encodings: [otlpJson] lets OTEL_EXPORTER_OTLP_PROTOCOL=http/json work in this worker.
 app.use(otel({ serviceName: 'inventory', encodings: [otlpJson] }))
 
-app.get('/stock/:sku', (c) => {
+app.get('/stock/:sku', async (c) => {
   const sku = c.req.param('sku')
   if (sku === RECALLED_SKU) throw new WarehouseUnavailableError(`warehouse for ${sku} is not answering`)
+  if (sku === FAR_SKU) await new Promise((resolve) => setTimeout(resolve, FAR_WAREHOUSE_MS))
+  if (sku === STALE_SKU) {
+    // The warehouse feed is down: record the failure, then answer from the last known stock.
+    tracer.startActiveSpan('warehouse lookup', (span) => {
+      span.recordException(new WarehouseUnavailableError(`warehouse feed for ${sku} is down; answering from the last known stock`))
+      span.setStatus({ code: SpanStatusCode.ERROR })
+      span.end()
+    })
+  }
   const stock = STOCK[sku]
   return stock ? c.json(stock) : c.json({ error: 'unknown sku' }, 404)
 })
