@@ -109,24 +109,20 @@ describe('resolveConfig', () => {
 })
 
 describe('sampling settings', () => {
-  it('defaults to parentbased_always_on without tail sampling', () => {
+  it('defaults to parentbased_always_on', () => {
     const { config, problems } = resolveConfig({})
-    expect(config).toMatchObject({ sampler: 'parentbased_always_on', samplerRatio: 1, tailSlowMs: undefined })
+    expect(config).toMatchObject({ sampler: 'parentbased_always_on', samplerRatio: 1 })
     expect(problems).toEqual([])
   })
 
-  it('reads OTEL_TRACES_SAMPLER, its ratio and the tail-sampling settings', () => {
-    const { config, problems } = resolveConfig({
-      OTEL_TRACES_SAMPLER: 'TraceIdRatio',
-      OTEL_TRACES_SAMPLER_ARG: '0.25',
-      EDGE_OTEL_TAIL_SAMPLING: 'on',
-      EDGE_OTEL_TAIL_SAMPLING_SLOW_MS: '300',
-    })
-    expect(config).toMatchObject({ sampler: 'traceidratio', samplerRatio: 0.25, tailSlowMs: 300 })
+  it('reads OTEL_TRACES_SAMPLER (any case) and its ratio; options in code win', () => {
+    const { config, problems } = resolveConfig({ OTEL_TRACES_SAMPLER: 'TraceIdRatio', OTEL_TRACES_SAMPLER_ARG: '0.25' })
+    expect(config).toMatchObject({ sampler: 'traceidratio', samplerRatio: 0.25 })
     expect(problems).toEqual([])
-    expect(resolveConfig({ EDGE_OTEL_TAIL_SAMPLING: 'on' }).config.tailSlowMs).toBe(1000)
-    expect(resolveConfig({ EDGE_OTEL_TAIL_SAMPLING: 'on' }, { tailSampling: { slowMs: 50 } }).config.tailSlowMs).toBe(50)
-    expect(resolveConfig({ EDGE_OTEL_TAIL_SAMPLING: 'on' }, { tailSampling: false }).config.tailSlowMs).toBeUndefined()
+    expect(resolveConfig({ OTEL_TRACES_SAMPLER: 'always_off' }, { sampler: 'always_on', samplerRatio: 0.5 }).config).toMatchObject({
+      sampler: 'always_on',
+      samplerRatio: 0.5,
+    })
   })
 
   it('names an unknown or unsupported sampler and keeps the default', () => {
@@ -145,6 +141,5 @@ describe('sampling settings', () => {
       expect(config.samplerRatio).toBe(1)
       expect(problems).toEqual([`OTEL_TRACES_SAMPLER_ARG="${value}" is not a ratio from 0 to 1; using 1 (every trace). Set it to e.g. "0.1".`])
     }
-    expect(resolveConfig({ EDGE_OTEL_TAIL_SAMPLING: 'yes' }).problems[0]).toContain('EDGE_OTEL_TAIL_SAMPLING="yes" is not supported; using "off"')
   })
 })

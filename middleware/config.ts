@@ -3,6 +3,7 @@ import { type SpanLimits, defaultSpanLimits } from './limits.ts'
 import type { Signal } from './export.ts'
 import type { TemporalityPreference } from './metrics.ts'
 import { SAMPLER_NAMES, type SamplerName } from './sampling.ts'
+import type { TailSampler } from './tail-sampling.ts'
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json'
 
@@ -45,12 +46,8 @@ export interface OtelOptions {
   sampler?: SamplerName
   /** `OTEL_TRACES_SAMPLER_ARG`: the fraction of traces the `traceidratio` samplers keep, 0 to 1. Default 1. */
   samplerRatio?: number
-  /**
-   * `EDGE_OTEL_TAIL_SAMPLING=on` and `EDGE_OTEL_TAIL_SAMPLING_SLOW_MS`: hold the spans of each request
-   * the sampler did not sample, and keep them anyway if the request failed, took longer than `slowMs`
-   * (default 1000), or a function it called kept its part. Default off.
-   */
-  tailSampling?: boolean | { slowMs?: number }
+  /** `tailSampling()`: keep failed and slow requests the head sampler drops. Not bundled unless given. */
+  tailSampling?: TailSampler
 }
 
 /** Where and how one signal is exported. */
@@ -82,8 +79,6 @@ export interface ResolvedConfig {
   retryDeadline: number
   sampler: SamplerName
   samplerRatio: number
-  /** Tail sampling's slow-request threshold in ms; undefined when tail sampling is off. */
-  tailSlowMs: number | undefined
 }
 
 export interface ConfigResult {
@@ -233,7 +228,6 @@ export function resolveConfig(env: Env, options: OtelOptions = {}): ConfigResult
     problems.push(`OTEL_TRACES_SAMPLER_ARG="${options.samplerRatio ?? ratioText}" is not a ratio from 0 to 1; using 1 (every trace). Set it to e.g. "0.1".`)
     samplerRatio = 1
   }
-  const tail = options.tailSampling ?? oneOf(read(env, 'EDGE_OTEL_TAIL_SAMPLING')?.toLowerCase(), 'EDGE_OTEL_TAIL_SAMPLING', ['off', 'on'], 'off', problems) === 'on'
 
   const config: ResolvedConfig = {
     serviceName,
@@ -254,7 +248,6 @@ export function resolveConfig(env: Env, options: OtelOptions = {}): ConfigResult
     retryDeadline: resolveLimit(env, 'EDGE_OTEL_RETRY_DEADLINE', 20_000, problems) || 20_000,
     sampler,
     samplerRatio,
-    tailSlowMs: tail ? ((tail as { slowMs?: number }).slowMs ?? resolveLimit(env, 'EDGE_OTEL_TAIL_SAMPLING_SLOW_MS', 1000, problems)) : undefined,
     redactQueryParameters:
       options.redactQueryParameters ??
       (read(env, 'EDGE_OTEL_REDACT_QUERY_PARAMETERS') ?? '')

@@ -1,4 +1,4 @@
-import { type Attributes, SpanKind, SpanStatusCode, TraceFlags, context, propagation, trace } from '@opentelemetry/api'
+import { type Attributes, SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api'
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -10,7 +10,7 @@ import {
   ATTR_URL_SCHEME,
 } from '@opentelemetry/semantic-conventions'
 import { now } from './clock.ts'
-import { headersSetter, parseTraceparent } from './propagation.ts'
+import { headersSetter } from './propagation.ts'
 import { redactUrl } from './redact.ts'
 import { telemetry } from './telemetry.ts'
 import { recordFailure } from './tracer.ts'
@@ -74,10 +74,7 @@ export function instrumentFetch<F extends FetchLike>(fetchFn: F): F {
       const response = await fetchFn(request)
       const status = response.status
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
-      // Tail sampling: the called function kept its part of a held trace, so this one keeps it too.
-      const answer = parseTraceparent(response.headers.get('traceresponse') ?? undefined)
-      const held = answer && answer.traceFlags & TraceFlags.SAMPLED && telemetry.held.get(answer.traceId)
-      if (held) held.keep = true
+      telemetry.tail?.answered(response)
       metricAttributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status
       if (status >= 400) {
         span.setAttribute(ATTR_ERROR_TYPE, String(status))

@@ -10,3 +10,4 @@ export { instrumentQueue, instrumentQueueHandler, type TracedEnvelope, type Queu
 export { instrumentScheduled } from './scheduled.ts'
 export { traceResponse, type TraceResponseOptions } from './response-headers.ts'
 export { captureConsole, log, type Severity } from './logs.ts'
+export { tailSampling, type TailSamplingOptions } from './tail-sampling.ts'

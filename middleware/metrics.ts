@@ -210,6 +210,15 @@ class Instrument {
     series.buckets![i]++
   }
 
+  addCallback(callback: ObservableCallback): void {
+    this.callbacks.push(callback)
+  }
+
+  removeCallback(callback: ObservableCallback): void {
+    const i = this.callbacks.indexOf(callback)
+    if (i !== -1) this.callbacks.splice(i, 1)
+  }
+
   async observe(): Promise<void> {
     const seen = new Set<Series>()
     const result: ObservableResult = {
@@ -301,47 +310,33 @@ class EdgeMeter implements Meter {
     return instrument
   }
 
-  #observable(name: string, kind: InstrumentKind, options?: MetricOptions): Observable {
-    const instrument = this.#instrument(name, kind, options)
-    return {
-      addCallback: (cb) => void instrument.callbacks.push(cb),
-      removeCallback: (cb) => {
-        const i = instrument.callbacks.indexOf(cb)
-        if (i !== -1) instrument.callbacks.splice(i, 1)
-      },
-    }
-  }
-
+  // An instrument is its own Counter, Histogram, Gauge or Observable: no wrapper per instrument.
   createCounter(name: string, options?: MetricOptions): Counter {
-    const i = this.#instrument(name, 'counter', options)
-    return { add: (value, attributes) => i.add(value, attributes) }
+    return this.#instrument(name, 'counter', options)
   }
 
   createUpDownCounter(name: string, options?: MetricOptions): UpDownCounter {
-    const i = this.#instrument(name, 'updowncounter', options)
-    return { add: (value, attributes) => i.add(value, attributes) }
+    return this.#instrument(name, 'updowncounter', options)
   }
 
   createHistogram(name: string, options?: MetricOptions): Histogram {
-    const i = this.#instrument(name, 'histogram', options)
-    return { record: (value, attributes) => i.record(value, attributes) }
+    return this.#instrument(name, 'histogram', options)
   }
 
   createGauge(name: string, options?: MetricOptions): Gauge {
-    const i = this.#instrument(name, 'gauge', options)
-    return { record: (value, attributes) => i.record(value, attributes) }
+    return this.#instrument(name, 'gauge', options)
   }
 
   createObservableGauge(name: string, options?: MetricOptions): Observable {
-    return this.#observable(name, 'observablegauge', options)
+    return this.#instrument(name, 'observablegauge', options)
   }
 
   createObservableCounter(name: string, options?: MetricOptions): Observable {
-    return this.#observable(name, 'observablecounter', options)
+    return this.#instrument(name, 'observablecounter', options)
   }
 
   createObservableUpDownCounter(name: string, options?: MetricOptions): Observable {
-    return this.#observable(name, 'observableupdowncounter', options)
+    return this.#instrument(name, 'observableupdowncounter', options)
   }
 
   addBatchObservableCallback(callback: BatchObservableCallback, observables: Observable[]): void {

@@ -4,7 +4,8 @@ import { HTTPException } from 'hono/http-exception'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { type ReceivedMetric, type ReceivedSpan, decodeRequest, metricsOf, spansOf } from '../infra/receiver/decode.ts'
 import type { OtlpPayload, Transport } from './export.ts'
-import { otel } from './otel.ts'
+import { type OtelMiddlewareOptions, otel } from './otel.ts'
+import { tailSampling } from './tail-sampling.ts'
 import { telemetry } from './telemetry.ts'
 
 /** A transport that decodes what it is given with the independent protobufjs decoder. */
@@ -31,9 +32,9 @@ const ENV = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' }
 
 beforeEach(() => telemetry.reset())
 
-function app(transport: Transport) {
+function app(transport: Transport, options: OtelMiddlewareOptions = {}) {
   const a = new Hono()
-  a.use(otel({ serviceName: 'unit', transport, instrumentGlobalFetch: false }))
+  a.use(otel({ serviceName: 'unit', transport, instrumentGlobalFetch: false, ...options }))
   a.get('/users/:id', async (c) => {
     await new Promise((r) => setTimeout(r, Math.random() * 5))
     trace.getActiveSpan()?.setAttribute('app.user', c.req.param('id'))
@@ -220,8 +221,9 @@ describe('sampling', () => {
   const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736'
   const callerUnsampled = { traceparent: `00-${TRACE}-00f067aa0ba902b7-02` }
 
+  /** The unit app with tail sampling (30 ms threshold) and routes that are slow, 404 or call `callee`. */
   function sampledApp(transport: Transport, callee?: () => Response) {
-    const a = app(transport)
+    const a = app(transport, { tailSampling: tailSampling({ slowMs: 30 }) })
     a.get('/slow', async (c) => {
       await new Promise((r) => setTimeout(r, 60))
       return c.text('slow')
@@ -248,7 +250,7 @@ describe('sampling', () => {
   it('exports nothing for a trace the head sampler drops, but still records its metrics', async () => {
     await telemetry.flush() // metrics left by earlier tests
     const transport = new DecodingTransport()
-    const response = await serve(sampledApp(transport), '/users/1', { OTEL_TRACES_SAMPLER: 'always_off' })
+    const response = await serve(app(transport), '/users/1', { OTEL_TRACES_SAMPLER: 'always_off' })
     expect(response.status).toBe(200)
     expect(transport.spans).toHaveLength(0)
     const duration = transport.metrics.find((m) => m.name === 'http.server.request.duration')!
@@ -257,21 +259,21 @@ describe('sampling', () => {
 
   it('follows an unsampled caller by default (parentbased_always_on)', async () => {
     const transport = new DecodingTransport()
-    await serve(sampledApp(transport), '/users/1', {}, callerUnsampled)
+    await serve(app(transport), '/users/1', {}, callerUnsampled)
     expect(transport.spans).toHaveLength(0)
-    await serve(sampledApp(transport), '/users/1', {}, { traceparent: `00-${TRACE}-00f067aa0ba902b7-03` })
+    await serve(app(transport), '/users/1', {}, { traceparent: `00-${TRACE}-00f067aa0ba902b7-03` })
     expect(transport.spans).toHaveLength(1)
   })
 
   describe('tail sampling', () => {
-    const TAIL = { OTEL_TRACES_SAMPLER: 'parentbased_always_off', EDGE_OTEL_TAIL_SAMPLING: 'on', EDGE_OTEL_TAIL_SAMPLING_SLOW_MS: '30' }
+    const TAIL = { OTEL_TRACES_SAMPLER: 'parentbased_always_off' }
 
     it('drops an unsampled request that went well, and holds nothing after it', async () => {
       const transport = new DecodingTransport()
       const response = await serve(sampledApp(transport), '/users/1', TAIL, callerUnsampled)
       expect(transport.spans).toHaveLength(0)
       expect(response.headers.get('traceresponse')).toBeNull()
-      expect(telemetry.held.size).toBe(0)
+      expect(telemetry.tail?.held.size).toBe(0)
     })
 
     it('keeps a failed request, and tells the caller in traceresponse', async () => {
@@ -296,6 +298,19 @@ describe('sampling', () => {
       expect(failed.spans.map((s) => s.kind).sort()).toEqual([2, 3])
     })
 
+    it('is turned off by EDGE_OTEL_TAIL_SAMPLING=off, and names a bad setting', async () => {
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+      const transport = new DecodingTransport()
+      await serve(sampledApp(transport), '/throws', { ...TAIL, EDGE_OTEL_TAIL_SAMPLING: 'off' }, callerUnsampled)
+      expect(transport.spans).toHaveLength(0)
+      await serve(sampledApp(transport), '/throws', { ...TAIL, EDGE_OTEL_TAIL_SAMPLING: 'yes', EDGE_OTEL_TAIL_SAMPLING_SLOW_MS: 'soon' }, callerUnsampled)
+      expect(transport.spans).toHaveLength(1)
+      const messages = warn.mock.calls.map((c) => String(c[0]))
+      expect(messages).toContain('[edge-otel] EDGE_OTEL_TAIL_SAMPLING="yes" is not supported; using "on". Set it to "on" or "off".')
+      expect(messages).toContain('[edge-otel] EDGE_OTEL_TAIL_SAMPLING_SLOW_MS="soon" is not a non-negative integer; using 30.')
+      warn.mockRestore()
+    })
+
     it('keeps a request slower than EDGE_OTEL_TAIL_SAMPLING_SLOW_MS', async () => {
       const transport = new DecodingTransport()
       const response = await serve(sampledApp(transport), '/slow', TAIL, callerUnsampled)
@@ -315,7 +330,7 @@ describe('sampling', () => {
     it('answers with a copy when the response headers are immutable', async () => {
       const transport = new DecodingTransport()
       const a = new Hono()
-      a.use(otel({ serviceName: 'unit', transport, instrumentGlobalFetch: false }))
+      a.use(otel({ serviceName: 'unit', transport, instrumentGlobalFetch: false, tailSampling: tailSampling() }))
       a.get('/relay', async () => {
         await new Promise((r) => setTimeout(r, 5)) // slower than the 0 ms threshold, so kept
         const redirect = Response.redirect('https://example.com/moved', 302)

@@ -1,4 +1,4 @@
-import { type Attributes, type Context as ApiContext, type Span, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api'
+import { type Attributes, type Context as ApiContext, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -19,9 +19,8 @@ import type { OtelOptions } from './config.ts'
 import { REQUEST_ROOT } from './context.ts'
 import { type JsonEncoding, type Transport, errorTypeOf, useJsonEncoding } from './export.ts'
 import { instrumentEnv, instrumentGlobalFetch, methodAttributes } from './fetch.ts'
-import { formatTraceparent, headersGetter } from './propagation.ts'
+import { headersGetter } from './propagation.ts'
 import { telemetry } from './telemetry.ts'
-import type { FinishedSpan } from './tracer.ts'
 import { redactQuery } from './redact.ts'
 import { splitUrl } from './url.ts'
 
@@ -94,27 +93,8 @@ function startRequest(c: Context, options: OtelMiddlewareOptions): RequestTeleme
   const span = telemetry.own.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER, attributes }, parent)
   const activeAttributes = { [ATTR_HTTP_REQUEST_METHOD]: attributes[ATTR_HTTP_REQUEST_METHOD], [ATTR_URL_SCHEME]: scheme }
   telemetry.own.activeRequests.add(1, activeAttributes)
-  // Tail sampling: a recorded but unsampled trace is held until this request ends (by the request that started holding it).
-  const { traceId, traceFlags } = span.spanContext()
-  const holds = span.isRecording() && !(traceFlags & TraceFlags.SAMPLED) && !telemetry.held.has(traceId)
-  if (holds) telemetry.held.set(traceId, [])
+  const holds = telemetry.tail?.open(span) ?? false
   return { span, context: trace.setSpan(parent, span), start: now(), method, scheme, activeAttributes, holds }
-}
-
-/**
- * Tail sampling's answer to a caller that sent `traceparent`: a `traceresponse` whose sampled flag
- * says this function kept its part of the trace, so the caller keeps its part too.
- */
-function answerKept(c: Context, span: Span): void {
-  const ctx = span.spanContext()
-  const value = formatTraceparent({ ...ctx, traceFlags: ctx.traceFlags | TraceFlags.SAMPLED })
-  try {
-    c.res.headers.set('traceresponse', value)
-  } catch {
-    // Headers of a relayed fetch response are immutable: answer with a copy.
-    c.res = new Response(c.res.body, c.res)
-    c.res.headers.set('traceresponse', value)
-  }
 }
 
 /** Ends the span, records the request metrics and schedules the export. Never throws. */
@@ -137,12 +117,7 @@ function endRequest(c: Context, r: RequestTelemetry, self: unknown, thrown: unkn
     if (error || status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: error?.message })
     span.end()
     const duration = now() - r.start
-    const tailSlowMs = telemetry.config?.tailSlowMs
-    if (tailSlowMs !== undefined) {
-      const { traceId, traceFlags } = span.spanContext()
-      const kept = r.holds ? telemetry.release(traceId, duration > tailSlowMs) : traceFlags & TraceFlags.SAMPLED
-      if (kept && (span as Partial<FinishedSpan>).parentIsRemote) answerKept(c, span)
-    }
+    if (telemetry.tracerProvider.recordUnsampled) telemetry.tail?.close(c, span, duration, r.holds)
     // Keys in sorted order, so the series lookup needs no sort.
     const metricAttributes: Attributes = {}
     if (errorType) metricAttributes[ATTR_ERROR_TYPE] = errorType

@@ -3,8 +3,6 @@ import {
   type Counter,
   type Histogram,
   type Tracer,
-  SpanKind,
-  SpanStatusCode,
   TraceFlags,
   type UpDownCounter,
   ValueType,
@@ -15,7 +13,6 @@ import {
 } from '@opentelemetry/api'
 import {
   ATTR_ERROR_TYPE,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_SERVICE_INSTANCE_ID,
   ATTR_SERVICE_NAME,
   ATTR_SERVICE_VERSION,
@@ -48,6 +45,7 @@ import { type SpillQueue, isSpillQueue, spill } from './spill.ts'
 import { EdgeMeterProvider } from './metrics.ts'
 import { W3CPropagator } from './propagation.ts'
 import { createSampler } from './sampling.ts'
+import type { TailSampler } from './tail-sampling.ts'
 import { sensitiveKeys } from './redact.ts'
 import { EdgeTracerProvider, type FinishedSpan } from './tracer.ts'
 import { LIBRARY_NAME, LIBRARY_VERSION } from './version.ts'
@@ -63,9 +61,6 @@ const STALE_SCHEDULE_MS = 10_000
 
 // Captured before any instrumentation patches the global, so exports are never traced.
 const exportFetch: typeof fetch = globalThis.fetch.bind(globalThis)
-
-/** Spans held by tail sampling; `keep` is set when a called function kept its part of the trace. */
-export type HeldSpans = FinishedSpan[] & { keep?: boolean }
 
 export interface LibraryInstruments {
   tracer: Tracer
@@ -144,6 +139,8 @@ export class Telemetry {
   spillQueue: SpillQueue | undefined
   resource: Attributes = {}
   transport: Transport | undefined
+  /** Tail sampling, when `otel({ tailSampling })` asks for it. */
+  tail: TailSampler | undefined
   /** More payloads for each flush, from opt-in signals (logs). */
   readonly sources: Array<(config: ResolvedConfig, resource: Attributes) => OtlpPayload | undefined> = []
   /** Ended spans waiting for the next flush. */
@@ -174,7 +171,9 @@ export class Telemetry {
     this.instanceId ||= crypto.randomUUID()
     this.tracerProvider.limits = config.spanLimits
     this.tracerProvider.sampler = createSampler(config.sampler, config.samplerRatio)
-    this.tracerProvider.recordUnsampled = config.tailSlowMs !== undefined
+    // Tail sampling records the spans the sampler drops, to decide at each request's end.
+    this.tail = options.tailSampling
+    this.tracerProvider.recordUnsampled = !!this.tail?.configure(env, this)
     this.meterProvider.settings.temporality = config.temporality
     this.meterProvider.settings.cardinalityLimit = config.cardinalityLimit
     this.sensitiveQueryKeys = sensitiveKeys(config.redactQueryParameters)
@@ -214,39 +213,14 @@ export class Telemetry {
   }
 
   #onSpanEnd(span: FinishedSpan): void {
-    if (span.context.traceFlags & TraceFlags.SAMPLED) this.#buffer(span)
-    // Unsampled (tail sampling): held for its request's end, or dropped if no request holds its trace.
-    else this.held.get(span.context.traceId)?.push(span)
+    if (span.context.traceFlags & TraceFlags.SAMPLED) this.export(span)
+    else this.tail?.onEnd(span)
   }
 
-  #buffer(span: FinishedSpan): void {
+  /** Buffers an ended span for the next flush, or counts it dropped when the buffer is full. */
+  export(span: FinishedSpan): void {
     if (this.spans.length >= (this.config?.maxQueueSize ?? 2048)) this.#droppedSpans++
     else this.spans.push(span)
-  }
-
-  /** Tail sampling: the ended spans of each unsampled trace a request is serving, until it ends. */
-  readonly held = new Map<string, HeldSpans>()
-
-  /**
-   * Ends tail sampling's hold on a trace: its spans are exported if the request was `slow`, a span
-   * failed, or a function it called kept its part; otherwise they are dropped. True if kept.
-   * A CLIENT span failed by a 4xx answer does not count: the function that answered saw no error
-   * and dropped its part, and keeping only this side would leave the trace half-kept.
-   */
-  release(traceId: string, slow: boolean): boolean {
-    const held = this.held.get(traceId)
-    if (!held) return false
-    this.held.delete(traceId)
-    const keep =
-      slow ||
-      held.keep ||
-      held.some(
-        (span) =>
-          span.status.code === SpanStatusCode.ERROR &&
-          !(span.kind === SpanKind.CLIENT && (span.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] as number) < 500),
-      )
-    if (keep) held.forEach((span) => this.#buffer(span))
-    return keep
   }
 
   /**
@@ -364,7 +338,7 @@ export class Telemetry {
     this.config = undefined
     this.transport = undefined
     this.spans = []
-    this.held.clear()
+    this.tail = undefined
     this.#scheduledAt = 0
     this.#reported.clear()
   }

@@ -70,6 +70,8 @@ describe('head sampling: traceidratio in every function', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_TRACES_SAMPLER: 'traceidratio',
       OTEL_TRACES_SAMPLER_ARG: '0.25',
+      // The example functions use tailSampling(); this test is about the head sampler alone.
+      EDGE_OTEL_TAIL_SAMPLING: 'off',
     })
   })
 
@@ -99,7 +101,6 @@ describe('tail sampling: parentbased_traceidratio 0.1, plus errors and slow requ
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
       OTEL_TRACES_SAMPLER_ARG: '0.1',
-      EDGE_OTEL_TAIL_SAMPLING: 'on',
       // Order 77's stock lookup takes 300 ms in the far warehouse.
       EDGE_OTEL_TAIL_SAMPLING_SLOW_MS: '200',
     })

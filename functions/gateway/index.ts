@@ -1,12 +1,13 @@
 import { Hono } from 'hono'
-import { otel, otlpJson, replayTelemetry } from 'edge-otel'
+import { otel, otlpJson, replayTelemetry, tailSampling } from 'edge-otel'
 import { relayJson } from '../../shared/http.ts'
 
 type Env = { Bindings: { ORDERS: Fetcher; W3C_TEST_SERVICE?: string } }
 
 const app = new Hono<Env>()
-// encodings: [otlpJson] lets OTEL_EXPORTER_OTLP_PROTOCOL=http/json work in this worker.
-app.use(otel({ serviceName: 'gateway', encodings: [otlpJson] }))
+// encodings: [otlpJson] lets OTEL_EXPORTER_OTLP_PROTOCOL=http/json work in this worker;
+// tailSampling() keeps failed and slow requests when OTEL_TRACES_SAMPLER samples a ratio.
+app.use(otel({ serviceName: 'gateway', encodings: [otlpJson], tailSampling: tailSampling() }))
 
 app.get('/health', (c) => c.json({ ok: true }))
 

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { SpanStatusCode, trace } from '@opentelemetry/api'
-import { instrumentScheduled, otel, otlpJson } from 'edge-otel'
+import { instrumentScheduled, otel, otlpJson, tailSampling } from 'edge-otel'
 import { FAR_SKU, FAR_WAREHOUSE_MS, RECALLED_SKU, STALE_SKU, STOCK } from '../../shared/catalog.ts'
 
 class WarehouseUnavailableError extends Error {
@@ -10,8 +10,10 @@ class WarehouseUnavailableError extends Error {
 const tracer = trace.getTracer('inventory')
 
 const app = new Hono()
-// encodings: [otlpJson] lets OTEL_EXPORTER_OTLP_PROTOCOL=http/json work in this worker.
-app.use(otel({ serviceName: 'inventory', encodings: [otlpJson] }))
+// encodings: [otlpJson] lets OTEL_EXPORTER_OTLP_PROTOCOL=http/json work in this worker;
+// tailSampling() keeps failed and slow requests when OTEL_TRACES_SAMPLER samples a ratio.
+const telemetryOptions = { serviceName: 'inventory', encodings: [otlpJson], tailSampling: tailSampling() }
+app.use(otel(telemetryOptions))
 
 app.get('/stock/:sku', async (c) => {
   const sku = c.req.param('sku')
@@ -35,7 +37,7 @@ const checkStock = instrumentScheduled(
     const low = Object.values(STOCK).filter((s) => s.available < 10).map((s) => s.sku)
     trace.getActiveSpan()?.setAttribute('app.stock.low_skus', low)
   },
-  { serviceName: 'inventory', encodings: [otlpJson] },
+  telemetryOptions,
 )
 
 export default { fetch: app.fetch, scheduled: checkStock }

@@ -1,6 +1,6 @@
 import { metrics, trace } from '@opentelemetry/api'
 import { Hono } from 'hono'
-import { instrumentQueue, log, otel, otlpJson } from 'edge-otel'
+import { instrumentQueue, log, otel, otlpJson, tailSampling } from 'edge-otel'
 import { type Stock, findOrder } from '../../shared/catalog.ts'
 
 type Env = { Bindings: { INVENTORY: Fetcher; ORDER_EVENTS: Queue } }
@@ -17,8 +17,9 @@ async function stockOf(inventory: Fetcher, sku: string): Promise<Stock | undefin
 }
 
 const app = new Hono<Env>()
-// encodings: [otlpJson] lets OTEL_EXPORTER_OTLP_PROTOCOL=http/json work in this worker.
-app.use(otel({ serviceName: 'orders', encodings: [otlpJson] }))
+// encodings: [otlpJson] lets OTEL_EXPORTER_OTLP_PROTOCOL=http/json work in this worker;
+// tailSampling() keeps failed and slow requests when OTEL_TRACES_SAMPLER samples a ratio.
+app.use(otel({ serviceName: 'orders', encodings: [otlpJson], tailSampling: tailSampling() }))
 
 app.get('/orders/:id', async (c) => {
   const order = tracer.startActiveSpan('load order', (span) => {
