@@ -29,39 +29,10 @@ export function anyValue(w: ProtoWriter, field: number, value: AttributeValue | 
   w.close()
 }
 
-// Encoded KeyValue messages for attribute pairs that repeat from span to span (method, route,
-// status code, host…), so a batch copies their bytes instead of encoding them again.
-const KEY_VALUE_CACHE_SIZE = 1024
-const UNCACHED_KEYS = new Set(['url.path', 'url.full', 'url.query', 'exception.message', 'exception.stacktrace'])
-const keyValueCache = new Map<string, Uint8Array>()
-
-export const keyValueCacheSize = (): number => keyValueCache.size
-
-function encodeKeyValue(key: string, value: AttributeValue): Uint8Array {
-  const w = new ProtoWriter()
-  w.string(1, key)
-  anyValue(w, 2, value)
-  return w.finish()
-}
-
 export function keyValues(w: ProtoWriter, field: number, attributes: Attributes): void {
   for (const key in attributes) {
     const value = attributes[key]
     if (value === undefined) continue
-    const type = typeof value
-    if ((type === 'string' && (value as string).length <= 64) || type === 'number' || type === 'boolean') {
-      if (!UNCACHED_KEYS.has(key)) {
-        const cacheKey = `${key}\u0000${type[0]}${value}`
-        let bytes = keyValueCache.get(cacheKey)
-        if (!bytes) {
-          if (keyValueCache.size >= KEY_VALUE_CACHE_SIZE) keyValueCache.clear()
-          bytes = encodeKeyValue(key, value)
-          keyValueCache.set(cacheKey, bytes)
-        }
-        w.bytes(field, bytes)
-        continue
-      }
-    }
     w.fork(field).string(1, key)
     anyValue(w, 2, value)
     w.close()
