@@ -30,11 +30,6 @@ export interface Transport {
   send(payload: OtlpPayload): Promise<SendResult | void>
 }
 
-const CONTENT_TYPE: Record<OtlpProtocol, string> = {
-  'http/protobuf': 'application/x-protobuf',
-  'http/json': 'application/json',
-}
-
 /** OTLP/JSON, which a worker opts into (`otel({ encodings: [otlpJson] })`) so that others don't carry it. */
 export interface JsonEncoding {
   traces(resource: Attributes, spans: FinishedSpan[]): string
@@ -50,16 +45,24 @@ export function useJsonEncoding(encoding: JsonEncoding): void {
 
 export const jsonEncoding = (): JsonEncoding | undefined => json
 
+/** A payload of an encoded body: OTLP/JSON if it is text, protobuf if it is bytes. */
+const payload = (signal: Signal, body: Uint8Array | string, items: number): OtlpPayload => ({
+  signal,
+  contentType: typeof body === 'string' ? 'application/json' : 'application/x-protobuf',
+  body,
+  items,
+})
+
 export function encodeTraces(protocol: OtlpProtocol, resource: Attributes, spans: FinishedSpan[]): OtlpPayload {
   const body = protocol === 'http/json' && json ? json.traces(resource, spans) : encodeTracesProto(resource, spans)
-  return { signal: 'traces', contentType: typeof body === 'string' ? CONTENT_TYPE['http/json'] : CONTENT_TYPE['http/protobuf'], body, items: spans.length }
+  return payload('traces', body, spans.length)
 }
 
 export function encodeMetrics(protocol: OtlpProtocol, resource: Attributes, scopes: CollectedScope[]): OtlpPayload {
   const body = protocol === 'http/json' && json ? json.metrics(resource, scopes) : encodeMetricsProto(resource, scopes)
   let items = 0
   for (const s of scopes) for (const m of s.metrics) items += m.points.length
-  return { signal: 'metrics', contentType: typeof body === 'string' ? CONTENT_TYPE['http/json'] : CONTENT_TYPE['http/protobuf'], body, items }
+  return payload('metrics', body, items)
 }
 
 export class ExportError extends Error {

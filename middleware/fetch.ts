@@ -1,4 +1,5 @@
-import { type Attributes, SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api'
+import { type Attributes, context, propagation, trace } from '@opentelemetry/api'
+import { KIND_CLIENT, STATUS_ERROR } from './api-values.ts'
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -67,7 +68,7 @@ export function instrumentFetch<F extends FetchLike>(fetchFn: F): F {
       [ATTR_SERVER_PORT]: port,
       [ATTR_URL_SCHEME]: url.protocol.slice(0, -1),
     }
-    const span = telemetry.own.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.CLIENT, attributes }, active)
+    const span = telemetry.own.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: KIND_CLIENT, attributes }, active)
     propagation.inject(trace.setSpan(active, span), request.headers, headersSetter)
     const start = now()
     try {
@@ -78,7 +79,7 @@ export function instrumentFetch<F extends FetchLike>(fetchFn: F): F {
       metricAttributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status
       if (status >= 400) {
         span.setAttribute(ATTR_ERROR_TYPE, String(status))
-        span.setStatus({ code: SpanStatusCode.ERROR })
+        span.setStatus({ code: STATUS_ERROR })
         metricAttributes[ATTR_ERROR_TYPE] = String(status)
       }
       return response

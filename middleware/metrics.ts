@@ -11,8 +11,9 @@ import {
   type ObservableCallback,
   type ObservableResult,
   type UpDownCounter,
-  ValueType,
+  type ValueType,
 } from '@opentelemetry/api'
+import { VALUE_DOUBLE } from './api-values.ts'
 import { now } from './clock.ts'
 import type { InstrumentationScope } from './tracer.ts'
 
@@ -279,7 +280,7 @@ class Instrument {
       name: this.name,
       description: this.options.description ?? '',
       unit: this.options.unit ?? '',
-      valueType: this.options.valueType ?? ValueType.DOUBLE,
+      valueType: this.options.valueType ?? VALUE_DOUBLE,
       type,
       temporality: this.temporality,
       monotonic: this.kind === 'counter' || this.kind === 'observablecounter',

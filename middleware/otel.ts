@@ -1,4 +1,5 @@
-import { type Attributes, type Context as ApiContext, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { type Attributes, type Context as ApiContext, type Span, trace } from '@opentelemetry/api'
+import { KIND_SERVER, STATUS_ERROR } from './api-values.ts'
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -90,7 +91,7 @@ function startRequest(c: Context, options: OtelMiddlewareOptions): RequestTeleme
     attributes[ATTR_FAAS_COLDSTART] = true
     telemetry.own.coldStarts.add(1, FAAS_HTTP)
   }
-  const span = telemetry.own.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER, attributes }, parent)
+  const span = telemetry.own.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: KIND_SERVER, attributes }, parent)
   const activeAttributes = { [ATTR_HTTP_REQUEST_METHOD]: attributes[ATTR_HTTP_REQUEST_METHOD], [ATTR_URL_SCHEME]: scheme }
   telemetry.own.activeRequests.add(1, activeAttributes)
   const holds = telemetry.tail?.open(span) ?? false
@@ -114,7 +115,7 @@ function endRequest(c: Context, r: RequestTelemetry, self: unknown, thrown: unkn
     span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
     if (error) span.recordException(error)
     if (errorType) span.setAttribute(ATTR_ERROR_TYPE, errorType)
-    if (error || status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: error?.message })
+    if (error || status >= 500) span.setStatus({ code: STATUS_ERROR, message: error?.message })
     span.end()
     const duration = now() - r.start
     if (telemetry.tracerProvider.recordUnsampled) telemetry.tail?.close(c, span, duration, r.holds)

@@ -1,6 +1,7 @@
-import { type Span, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api'
+import { type Span, TraceFlags } from '@opentelemetry/api'
 import { ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions'
 import type { Context } from 'hono'
+import { KIND_CLIENT, STATUS_ERROR } from './api-values.ts'
 import { formatTraceparent, parseTraceparent } from './propagation.ts'
 import type { FinishedSpan } from './tracer.ts'
 
@@ -104,8 +105,8 @@ export class TailSampler {
       held.keep ||
       held.some(
         (span) =>
-          span.status.code === SpanStatusCode.ERROR &&
-          !(span.kind === SpanKind.CLIENT && (span.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] as number) < 500),
+          span.status.code === STATUS_ERROR &&
+          !(span.kind === KIND_CLIENT && (span.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] as number) < 500),
       )
     if (keep) for (const span of held) this.#sink?.export(span)
     return keep

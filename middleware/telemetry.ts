@@ -5,12 +5,12 @@ import {
   type Tracer,
   TraceFlags,
   type UpDownCounter,
-  ValueType,
   context,
   metrics,
   propagation,
   trace,
 } from '@opentelemetry/api'
+import { VALUE_INT } from './api-values.ts'
 import {
   ATTR_ERROR_TYPE,
   ATTR_SERVICE_INSTANCE_ID,
@@ -92,19 +92,19 @@ function createInstruments(tracerProvider: EdgeTracerProvider, meterProvider: Ed
     activeRequests: meter.createUpDownCounter(METRIC_HTTP_SERVER_ACTIVE_REQUESTS, {
       unit: '{request}',
     }),
-    coldStarts: meter.createCounter(METRIC_FAAS_COLDSTARTS, { unit: '{coldstart}', valueType: ValueType.INT }),
-    invocations: meter.createCounter(METRIC_FAAS_INVOCATIONS, { unit: '{invocation}', valueType: ValueType.INT }),
-    errors: meter.createCounter(METRIC_FAAS_ERRORS, { unit: '{error}', valueType: ValueType.INT }),
+    coldStarts: meter.createCounter(METRIC_FAAS_COLDSTARTS, { unit: '{coldstart}', valueType: VALUE_INT }),
+    invocations: meter.createCounter(METRIC_FAAS_INVOCATIONS, { unit: '{invocation}', valueType: VALUE_INT }),
+    errors: meter.createCounter(METRIC_FAAS_ERRORS, { unit: '{error}', valueType: VALUE_INT }),
     spansExported: meter.createCounter(METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED, {
       unit: '{span}',
-      valueType: ValueType.INT,
+      valueType: VALUE_INT,
     }),
-    spilled: meter.createCounter('edge_otel.exporter.spilled', { unit: '{item}', valueType: ValueType.INT }),
-    spansProcessed: meter.createCounter(METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED, { unit: '{span}', valueType: ValueType.INT }),
-    replayed: meter.createCounter('edge_otel.exporter.replayed', { unit: '{item}', valueType: ValueType.INT }),
+    spilled: meter.createCounter('edge_otel.exporter.spilled', { unit: '{item}', valueType: VALUE_INT }),
+    spansProcessed: meter.createCounter(METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED, { unit: '{span}', valueType: VALUE_INT }),
+    replayed: meter.createCounter('edge_otel.exporter.replayed', { unit: '{item}', valueType: VALUE_INT }),
     pointsExported: meter.createCounter(METRIC_OTEL_SDK_EXPORTER_METRIC_DATA_POINT_EXPORTED, {
       unit: '{data_point}',
-      valueType: ValueType.INT,
+      valueType: VALUE_INT,
     }),
   }
 }

@@ -12,12 +12,12 @@ import {
   type Tracer,
   type TracerProvider,
   context as contextApi,
-  SpanKind,
-  SpanStatusCode,
+  type SpanKind,
   TraceFlags,
   trace,
 } from '@opentelemetry/api'
 import { ATTR_ERROR_TYPE, ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE } from '@opentelemetry/semantic-conventions'
+import { KIND_INTERNAL, STATUS_ERROR, STATUS_OK, STATUS_UNSET } from './api-values.ts'
 import { now, toMillis } from './clock.ts'
 import { newSpanId, newTraceId } from './ids.ts'
 import { errorTypeOf } from './export.ts'
@@ -72,7 +72,7 @@ export function recordFailure(span: Span, error: unknown): string {
   const type = errorTypeOf(error)
   span.recordException(error as Exception)
   span.setAttribute(ATTR_ERROR_TYPE, type)
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) })
+  span.setStatus({ code: STATUS_ERROR, message: error instanceof Error ? error.message : String(error) })
   return type
 }
 
@@ -89,7 +89,7 @@ class RecordingSpan implements Span, FinishedSpan {
   droppedAttributes = 0
   droppedEvents = 0
   droppedLinks = 0
-  status: SpanStatus = { code: SpanStatusCode.UNSET }
+  status: SpanStatus = { code: STATUS_UNSET }
   endTime = 0
   #attributeCount = 0
   #ended = false
@@ -184,9 +184,9 @@ class RecordingSpan implements Span, FinishedSpan {
   }
 
   setStatus(status: SpanStatus): this {
-    if (this.#ended || this.status.code === SpanStatusCode.OK) return this
-    if (status.code === SpanStatusCode.UNSET) return this
-    this.status = status.code === SpanStatusCode.ERROR ? { code: status.code, message: status.message } : { code: status.code }
+    if (this.#ended || this.status.code === STATUS_OK) return this
+    if (status.code === STATUS_UNSET) return this
+    this.status = status.code === STATUS_ERROR ? { code: status.code, message: status.message } : { code: status.code }
     return this
   }
 
@@ -242,7 +242,7 @@ class EdgeTracer implements Tracer {
     if (!sampled && !provider.recordUnsampled) return trace.wrapSpanContext(spanContext)
     const span = new RecordingSpan(
       name,
-      options.kind ?? SpanKind.INTERNAL,
+      options.kind ?? KIND_INTERNAL,
       spanContext,
       parent?.spanId,
       parent?.isRemote === true,
