@@ -19,19 +19,33 @@ interface Variant {
   name: string
   entry: string
   define?: Record<string, string>
+  /** Env bindings beside the endpoint. */
+  bindings?: Record<string, string>
   goals?: boolean
 }
 
 const ALL_VARIANTS: Variant[] = [
   { name: 'bare Hono', entry: 'variants/bare.ts' },
   { name: 'edge-otel, traces and metrics', entry: 'variants/edge-otel.ts', goals: true },
+  {
+    name: 'edge-otel, all on: + a log line per request, console capture, tail sampling at ratio 0.1',
+    entry: 'variants/edge-otel-all.ts',
+    bindings: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
+    goals: true,
+  },
+  { name: '(reference) bare Hono writing the same JSON log line per request', entry: 'variants/bare-logging.ts' },
+  {
+    name: 'edge-otel, every trace sampled out (OTEL_TRACES_SAMPLER=always_off): metrics only',
+    entry: 'variants/edge-otel.ts',
+    bindings: { OTEL_TRACES_SAMPLER: 'always_off' },
+  },
   { name: '(reference) bare Hono + @opentelemetry/api, nothing recorded', entry: 'variants/api-only.ts' },
   { name: '@hono/otel + OTel SDK, traces only', entry: 'variants/hono-otel-sdk.ts', define: { WITH_METRICS: 'false' } },
   { name: '@microlabs/otel-cf-workers, traces only', entry: 'variants/otel-cf-workers.ts' },
   { name: '@hono/otel + OTel SDK, traces and metrics', entry: 'variants/hono-otel-sdk.ts', define: { WITH_METRICS: 'true' } },
 ]
 
-// BENCH_VARIANTS=bare,edge-otel runs a subset (matched against entry file names); bare always runs first.
+// BENCH_VARIANTS=edge-otel,bare-logging runs a subset (matched against entry file names); bare always runs first.
 const only = process.env.BENCH_VARIANTS?.split(',')
 const VARIANTS = only ? ALL_VARIANTS.filter((v, i) => i === 0 || only.some((o) => v.entry.includes(o))) : ALL_VARIANTS
 
@@ -78,7 +92,7 @@ for (let round = 0; round < 5; round++) {
 const receiver = await startReceiver({ strictJson: false })
 const workers = []
 for (const [i, v] of VARIANTS.entries()) {
-  const bindings = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, RECEIVER_URL: receiver.url }
+  const bindings = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, RECEIVER_URL: receiver.url, ...v.bindings }
   workers.push(await startWorker(`v${i}`, bundles[i].esm, bindings, COMPATIBILITY_DATE))
 }
 

@@ -93,7 +93,7 @@ const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json']
 const TEMPORALITIES: readonly TemporalityPreference[] = ['delta', 'cumulative', 'lowmemory']
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
-function read(env: Env, name: string): string | undefined {
+export function read(env: Env, name: string): string | undefined {
   const value = env?.[name]
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
 }
@@ -147,7 +147,7 @@ function resolveUrl(base: string | undefined, exact: string | undefined, path: s
 }
 
 /** A value from a fixed set; anything else is reported and replaced by the fallback. */
-function oneOf<T extends string>(value: string | undefined, name: string, allowed: readonly T[], fallback: T, problems: string[], note = ''): T {
+export function oneOf<T extends string>(value: string | undefined, name: string, allowed: readonly T[], fallback: T, problems: string[], note = ''): T {
   if (value === undefined) return fallback
   if ((allowed as readonly string[]).includes(value)) return value as T
   problems.push(`${name}="${value}" is not supported${note}; using "${fallback}". Set it to one of ${allowed.map((v) => `"${v}"`).join(', ')}.`)
@@ -160,7 +160,7 @@ const resolveProtocol = (value: string | undefined, name: string, problems: stri
 const resolveCompression = (value: string | undefined, name: string, fallback: boolean, problems: string[]): boolean =>
   oneOf(value?.toLowerCase(), name, ['gzip', 'none'], fallback ? 'gzip' : 'none', problems) === 'gzip'
 
-function resolveLimit(env: Env, name: string, fallback: number, problems: string[]): number {
+export function resolveLimit(env: Env, name: string, fallback: number, problems: string[]): number {
   const value = read(env, name)
   if (value === undefined) return fallback
   const n = Number(value)

@@ -306,7 +306,7 @@ describe('sampling', () => {
       await serve(sampledApp(transport), '/throws', { ...TAIL, EDGE_OTEL_TAIL_SAMPLING: 'yes', EDGE_OTEL_TAIL_SAMPLING_SLOW_MS: 'soon' }, callerUnsampled)
       expect(transport.spans).toHaveLength(1)
       const messages = warn.mock.calls.map((c) => String(c[0]))
-      expect(messages).toContain('[edge-otel] EDGE_OTEL_TAIL_SAMPLING="yes" is not supported; using "on". Set it to "on" or "off".')
+      expect(messages).toContain('[edge-otel] EDGE_OTEL_TAIL_SAMPLING="yes" is not supported; using "on". Set it to one of "on", "off".')
       expect(messages).toContain('[edge-otel] EDGE_OTEL_TAIL_SAMPLING_SLOW_MS="soon" is not a non-negative integer; using 30.')
       warn.mockRestore()
     })

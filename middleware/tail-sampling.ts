@@ -2,6 +2,7 @@ import { type Span, TraceFlags } from '@opentelemetry/api'
 import { ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions'
 import type { Context } from 'hono'
 import { KIND_CLIENT, STATUS_ERROR } from './api-values.ts'
+import { oneOf, read, resolveLimit } from './config.ts'
 import { formatTraceparent, parseTraceparent } from './propagation.ts'
 import type { FinishedSpan } from './tracer.ts'
 
@@ -39,17 +40,11 @@ export class TailSampler {
   /** Applies `EDGE_OTEL_TAIL_SAMPLING` (on/off) and `..._SLOW_MS`; false when turned off. */
   configure(env: Record<string, unknown> | undefined, sink: TailSink): boolean {
     this.#sink = sink
-    const on = env?.EDGE_OTEL_TAIL_SAMPLING
-    const slow = env?.EDGE_OTEL_TAIL_SAMPLING_SLOW_MS
-    if (on !== undefined && on !== '' && on !== 'on' && on !== 'off') {
-      sink.warnOnce(`EDGE_OTEL_TAIL_SAMPLING="${on}" is not supported; using "on". Set it to "on" or "off".`)
-    }
-    if (slow !== undefined && slow !== '') {
-      const ms = Number(slow)
-      if (Number.isInteger(ms) && ms >= 0) this.slowMs = ms
-      else sink.warnOnce(`EDGE_OTEL_TAIL_SAMPLING_SLOW_MS="${slow}" is not a non-negative integer; using ${this.slowMs}.`)
-    }
-    return on !== 'off'
+    const problems: string[] = []
+    this.slowMs = resolveLimit(env, 'EDGE_OTEL_TAIL_SAMPLING_SLOW_MS', this.slowMs, problems)
+    const on = oneOf(read(env, 'EDGE_OTEL_TAIL_SAMPLING')?.toLowerCase(), 'EDGE_OTEL_TAIL_SAMPLING', ['on', 'off'], 'on', problems)
+    for (const problem of problems) sink.warnOnce(problem)
+    return on === 'on'
   }
 
   /** An unsampled span ended: held for its request's end, or dropped if no request holds its trace. */
