@@ -44,7 +44,7 @@ type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Respo
  * request gets a CLIENT span, `http.client.request.duration`, and injected W3C headers.
  * Outside a traced request it passes the call through untouched.
  */
-export function instrumentFetch<F extends FetchLike>(fetchFn: F): F {
+export function instrumentFetch<F extends FetchLike>(fetchFn: F, binding = false): F {
   return async function tracedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const active = context.active()
     if (!trace.getSpan(active)) return fetchFn(input, init)
@@ -70,19 +70,20 @@ export function instrumentFetch<F extends FetchLike>(fetchFn: F): F {
     }
     const span = telemetry.own.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: KIND_CLIENT, attributes }, active)
     propagation.inject(trace.setSpan(active, span), request.headers, headersSetter)
+    const traceId = span.spanContext().traceId
+    telemetry.tail?.outbound(request.headers, traceId, binding)
     const start = now()
     try {
       const response = await fetchFn(request)
       const status = response.status
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
-      telemetry.tail?.answered(response)
       metricAttributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status
       if (status >= 400) {
         span.setAttribute(ATTR_ERROR_TYPE, String(status))
         span.setStatus({ code: STATUS_ERROR })
         metricAttributes[ATTR_ERROR_TYPE] = String(status)
       }
-      return response
+      return telemetry.tail?.answered(response, traceId) ?? response
     } catch (error) {
       metricAttributes[ATTR_ERROR_TYPE] = recordFailure(span, error)
       throw error
@@ -126,7 +127,7 @@ export function instrumentEnv<E extends object>(env: E): E {
       if (!isFetcher(value)) return value
       let wrapped = bindings.get(key)
       if (!wrapped) {
-        const traced = instrumentFetch(value.fetch.bind(value))
+        const traced = instrumentFetch(value.fetch.bind(value), true)
         wrapped = new Proxy(value, {
           get: (t, k) => {
             if (k === 'fetch') return traced

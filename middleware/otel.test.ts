@@ -3,6 +3,7 @@ import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { type ReceivedMetric, type ReceivedSpan, decodeRequest, metricsOf, spansOf } from '../infra/receiver/decode.ts'
+import type { FinishedSpan } from './tracer.ts'
 import type { OtlpPayload, Transport } from './export.ts'
 import { type OtelMiddlewareOptions, otel } from './otel.ts'
 import { tailSampling } from './tail-sampling.ts'
@@ -222,7 +223,7 @@ describe('sampling', () => {
   const callerUnsampled = { traceparent: `00-${TRACE}-00f067aa0ba902b7-02` }
 
   /** The unit app with tail sampling (30 ms threshold) and routes that are slow, 404 or call `callee`. */
-  function sampledApp(transport: Transport, callee?: () => Response) {
+  function sampledApp(transport: Transport, callee?: (request: Request) => Response) {
     const a = app(transport, { tailSampling: tailSampling({ slowMs: 30 }) })
     a.get('/slow', async (c) => {
       await new Promise((r) => setTimeout(r, 60))
@@ -231,7 +232,11 @@ describe('sampling', () => {
     a.get('/missing', (c) => c.json({ error: 'no such thing' }, 404))
     a.get('/calls', async (c) => {
       const { instrumentFetch } = await import('./fetch.ts')
-      const response = await instrumentFetch(async (_input: RequestInfo | URL) => callee!())('https://callee.internal/x')
+      // ?binding: called as a service binding would be.
+      const fetchCallee = instrumentFetch(async (input: RequestInfo | URL, _init?: RequestInit) => callee!(input as Request), c.req.query('binding') !== undefined)
+      const response = await fetchCallee('https://callee.internal/x', { headers: { 'edge-otel-hand-back': 'forwarded by user code' } })
+      if (response.headers.has('edge-otel-spans')) return c.text('handed-back spans reached user code', 500)
+      if (c.req.query('fail') !== undefined) throw new Error('late failure, after the callee answered')
       return c.text(await response.text())
     })
     return a
@@ -325,6 +330,62 @@ describe('sampling', () => {
       const dropped = new DecodingTransport()
       await serve(sampledApp(dropped, () => new Response('x', { headers: { traceresponse: `00-${TRACE}-1111111111111111-02` } })), '/calls', TAIL, callerUnsampled)
       expect(dropped.spans).toHaveLength(0)
+    })
+
+    describe('handing spans back to the caller (EDGE_OTEL_TAIL_SAMPLING_KEY)', () => {
+      const KEY = 'k'.repeat(24)
+      const WITH_KEY = { ...TAIL, EDGE_OTEL_TAIL_SAMPLING_KEY: KEY }
+
+      it('hands its spans back, with its decision, to a caller that sent the key, and exports none itself', async () => {
+        const transport = new DecodingTransport()
+        const response = await serve(sampledApp(transport), '/throws', WITH_KEY, { ...callerUnsampled, 'edge-otel-hand-back': KEY })
+        expect(transport.spans).toHaveLength(0)
+        expect(response.headers.get('traceresponse')).toBeNull()
+        const [keep, items, data] = response.headers.get('edge-otel-spans')!.split(';')
+        expect([keep, items]).toEqual(['1', '1'])
+        const spans = spansOf(decodeRequest('traces', 'application/x-protobuf', Uint8Array.from(atob(data), (c) => c.charCodeAt(0))))
+        expect(spans).toHaveLength(1)
+        expect(spans[0]).toMatchObject({ traceId: TRACE, kind: 2, status: { code: 2 }, resource: { 'service.name': 'unit' } })
+      })
+
+      it('decides for itself when the key is wrong, or too short to be used', async () => {
+        const transport = new DecodingTransport()
+        const response = await serve(sampledApp(transport), '/throws', WITH_KEY, { ...callerUnsampled, 'edge-otel-hand-back': 'x'.repeat(24) })
+        expect(response.headers.get('edge-otel-spans')).toBeNull()
+        expect(transport.spans).toHaveLength(1)
+        const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+        const short = await serve(sampledApp(new DecodingTransport()), '/throws', { ...TAIL, EDGE_OTEL_TAIL_SAMPLING_KEY: 'short' }, { ...callerUnsampled, 'edge-otel-hand-back': 'short' })
+        expect(short.headers.get('edge-otel-spans')).toBeNull()
+        expect(String(warn.mock.calls[0][0])).toContain('EDGE_OTEL_TAIL_SAMPLING_KEY is shorter than 16 characters')
+        expect(String(warn.mock.calls[0][0])).not.toContain('"short"')
+        warn.mockRestore()
+      })
+
+      it('sends the key only through a service binding, and exports what comes back with its own decision', async () => {
+        const { encodeTracesProto } = await import('./otlp-proto.ts')
+        const calleeSpan = { name: 'callee', kind: 1, context: { traceId: TRACE, spanId: '2222222222222222', traceFlags: 2 }, parentSpanId: undefined,
+          parentIsRemote: true, scope: { name: 'callee' }, startTime: 1, endTime: 2, attributes: {}, droppedAttributes: 0, events: [], droppedEvents: 0,
+          links: [], droppedLinks: 0, status: { code: 0 } } as unknown as FinishedSpan
+        const bytes = encodeTracesProto({ 'service.name': 'callee' }, [calleeSpan])
+        let sent: string | null = null
+        const callee = (request: Request) => {
+          sent = request.headers.get('edge-otel-hand-back')
+          return new Response('ok', { headers: { 'edge-otel-spans': `0;1;${btoa(String.fromCharCode(...bytes))}` } })
+        }
+        // A late failure in the caller keeps the whole trace, the callee's handed-back part included.
+        const failing = new DecodingTransport()
+        const response = await serve(sampledApp(failing, callee), '/calls?binding&fail', WITH_KEY, callerUnsampled)
+        expect(response.status).toBe(500)
+        expect(sent).toBe(KEY)
+        expect(failing.spans.map((s) => `${s.resource['service.name']}:${s.kind}`).sort()).toEqual(['callee:2', 'unit:2', 'unit:3'])
+        // Nothing failed: nothing is kept, theirs neither.
+        const fine = new DecodingTransport()
+        expect((await serve(sampledApp(fine, callee), '/calls?binding', WITH_KEY, callerUnsampled)).status).toBe(200)
+        expect(fine.spans).toHaveLength(0)
+        // Global fetch: the key never leaves, even when user code set the header itself.
+        await serve(sampledApp(new DecodingTransport(), callee), '/calls', WITH_KEY, callerUnsampled)
+        expect(sent).toBeNull()
+      })
     })
 
     it('answers with a copy when the response headers are immutable', async () => {

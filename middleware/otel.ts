@@ -94,7 +94,7 @@ function startRequest(c: Context, options: OtelMiddlewareOptions): RequestTeleme
   const span = telemetry.own.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: KIND_SERVER, attributes }, parent)
   const activeAttributes = { [ATTR_HTTP_REQUEST_METHOD]: attributes[ATTR_HTTP_REQUEST_METHOD], [ATTR_URL_SCHEME]: scheme }
   telemetry.own.activeRequests.add(1, activeAttributes)
-  const holds = telemetry.tail?.open(span) ?? false
+  const holds = telemetry.tail?.open(span, headers) ?? false
   return { span, context: trace.setSpan(parent, span), start: now(), method, scheme, activeAttributes, holds }
 }
 

@@ -1,8 +1,10 @@
-import { type Span, TraceFlags } from '@opentelemetry/api'
+import { type Attributes, type Span, TraceFlags } from '@opentelemetry/api'
 import { ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions'
 import type { Context } from 'hono'
 import { KIND_CLIENT, STATUS_ERROR } from './api-values.ts'
-import { oneOf, read, resolveLimit } from './config.ts'
+import { type ResolvedConfig, oneOf, read, resolveLimit } from './config.ts'
+import type { OtlpPayload } from './export.ts'
+import { encodeTracesProto } from './otlp-proto.ts'
 import { formatTraceparent, parseTraceparent } from './propagation.ts'
 import type { FinishedSpan } from './tracer.ts'
 
@@ -14,97 +16,206 @@ export interface TailSamplingOptions {
   slowMs?: number
 }
 
-/** Spans held for one trace; `keep` is set when a called function kept its part. */
-type HeldSpans = FinishedSpan[] & { keep?: boolean }
+/** Request header: "hand your spans of this trace back to me"; its value is the shared key. */
+const HAND_BACK = 'edge-otel-hand-back'
+/** Response header with the handed-back spans: `keep;items;base64 ExportTraceServiceRequest`. */
+const HANDED = 'edge-otel-spans'
+/** Past this many encoded bytes (16 KiB in base64), a function decides for itself instead. */
+const MAX_HANDED_BYTES = 12 * 1024
 
-/** What the telemetry runtime gives tail sampling: a place for the spans it keeps, and a way to report. */
+/** Spans held for one trace while its request runs. */
+interface HeldTrace {
+  spans: FinishedSpan[]
+  /** A called function kept its part, so this one must keep its part too. */
+  keep: boolean
+  /** The caller asked for the spans instead of a decision. */
+  handBack: boolean
+  /** Encoded spans called functions handed back, and how many spans they hold. */
+  handed: Uint8Array[]
+  handedItems: number
+}
+
+/** What the telemetry runtime gives tail sampling. */
 export interface TailSink {
+  /** Buffers a kept span for the next flush. */
   export(span: FinishedSpan): void
   warnOnce(message: string): void
+  readonly resource: Attributes
+  /** Payload makers the flush calls: how handed-back spans get exported. */
+  readonly sources: Array<(config: ResolvedConfig, resource: Attributes) => OtlpPayload | undefined>
+}
+
+const failed = (span: FinishedSpan) =>
+  span.status.code === STATUS_ERROR && !(span.kind === KIND_CLIENT && (span.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] as number) < 500)
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
+  let at = 0
+  for (const chunk of chunks) {
+    out.set(chunk, at)
+    at += chunk.length
+  }
+  return out
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let text = ''
+  for (const b of bytes) text += String.fromCharCode(b)
+  return btoa(text)
+}
+
+/** Compares two strings in time that depends on their length only. */
+function sameKey(a: string | null, b: string): boolean {
+  if (a === null || a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
+  return diff === 0
+}
+
+/** Sets a response header, on a copy when the response's headers are immutable (a relayed fetch). */
+function setHeader(c: Context, name: string, value: string): void {
+  try {
+    c.res.headers.set(name, value)
+  } catch {
+    c.res = new Response(c.res.body, c.res)
+    c.res.headers.set(name, value)
+  }
 }
 
 /**
  * Holds the spans of each request the head sampler did not sample, and decides at the request's end:
  * kept if a span failed, the request was slow, or a function it called kept its part; dropped
- * otherwise. A kept part is announced to the caller in `traceresponse`, so the caller keeps its part.
+ * otherwise. A function called through a service binding by a function that shares its key hands its
+ * spans back in the response instead of deciding, so the entry function decides for the whole trace.
+ * Without the key, a kept part is announced to the caller in `traceresponse`, so the caller keeps its part.
  */
 export class TailSampler {
-  readonly held = new Map<string, HeldSpans>()
+  readonly held = new Map<string, HeldTrace>()
   slowMs: number
+  #key: string | undefined
   #sink: TailSink | undefined
+  #handed: Uint8Array[] = []
+  #handedItems = 0
 
   constructor(options: TailSamplingOptions = {}) {
     this.slowMs = options.slowMs ?? 1000
   }
 
-  /** Applies `EDGE_OTEL_TAIL_SAMPLING` (on/off) and `..._SLOW_MS`; false when turned off. */
+  /** Applies `EDGE_OTEL_TAIL_SAMPLING` (on/off), `..._SLOW_MS` and `..._KEY`; false when turned off. */
   configure(env: Record<string, unknown> | undefined, sink: TailSink): boolean {
     this.#sink = sink
     const problems: string[] = []
     this.slowMs = resolveLimit(env, 'EDGE_OTEL_TAIL_SAMPLING_SLOW_MS', this.slowMs, problems)
     const on = oneOf(read(env, 'EDGE_OTEL_TAIL_SAMPLING')?.toLowerCase(), 'EDGE_OTEL_TAIL_SAMPLING', ['on', 'off'], 'on', problems)
+    const key = read(env, 'EDGE_OTEL_TAIL_SAMPLING_KEY')
+    this.#key = key && key.length >= 16 ? key : undefined
+    if (key && !this.#key) {
+      problems.push(
+        'EDGE_OTEL_TAIL_SAMPLING_KEY is shorter than 16 characters, so called functions decide for themselves. ' +
+          'Set the same random secret on every function: npx wrangler secret put EDGE_OTEL_TAIL_SAMPLING_KEY',
+      )
+    }
     for (const problem of problems) sink.warnOnce(problem)
+    if (!sink.sources.includes(this.#collect)) sink.sources.push(this.#collect)
     return on === 'on'
   }
 
   /** An unsampled span ended: held for its request's end, or dropped if no request holds its trace. */
   onEnd(span: FinishedSpan): void {
-    this.held.get(span.context.traceId)?.push(span)
+    this.held.get(span.context.traceId)?.spans.push(span)
   }
 
-  /** A request started; true if it holds its trace (the first request of an unsampled, recorded trace). */
-  open(span: Span): boolean {
+  /**
+   * A request started; true if it holds its trace (the first request of an unsampled, recorded trace).
+   * A caller that sent the shared key gets the spans back instead of a decision.
+   */
+  open(span: Span, headers: Headers): boolean {
     const { traceId, traceFlags } = span.spanContext()
     if (!span.isRecording() || traceFlags & TraceFlags.SAMPLED || this.held.has(traceId)) return false
-    this.held.set(traceId, [])
+    const handBack = this.#key !== undefined && sameKey(headers.get(HAND_BACK), this.#key)
+    this.held.set(traceId, { spans: [], keep: false, handBack, handed: [], handedItems: 0 })
     return true
   }
 
   /**
-   * A request ended (its SERVER span too). The request that holds the trace decides; a kept part is
-   * answered with a sampled `traceresponse` to a caller that sent `traceparent`.
+   * An outbound request of a traced fetch. Through a service binding, for a held trace, it asks the
+   * called function to hand its spans back; the key never leaves otherwise (not even when your code
+   * forwards the incoming request's headers).
    */
-  close(c: Context, span: Span, durationMs: number, holds: boolean): void {
-    const ctx = span.spanContext()
-    const kept = holds ? this.#release(ctx.traceId, durationMs > this.slowMs) : ctx.traceFlags & TraceFlags.SAMPLED
-    if (!kept || !(span as Partial<FinishedSpan>).parentIsRemote) return
-    const value = formatTraceparent({ ...ctx, traceFlags: ctx.traceFlags | TraceFlags.SAMPLED })
-    try {
-      c.res.headers.set('traceresponse', value)
-    } catch {
-      // Headers of a relayed fetch response are immutable: answer with a copy.
-      c.res = new Response(c.res.body, c.res)
-      c.res.headers.set('traceresponse', value)
-    }
-  }
-
-  /** A traced fetch got its response: a sampled `traceresponse` for a held trace keeps that trace. */
-  answered(response: Response): void {
-    const answer = parseTraceparent(response.headers.get('traceresponse') ?? undefined)
-    const held = answer && answer.traceFlags & TraceFlags.SAMPLED && this.held.get(answer.traceId)
-    if (held) held.keep = true
+  outbound(headers: Headers, traceId: string, binding: boolean): void {
+    headers.delete(HAND_BACK)
+    if (binding && this.#key && this.held.has(traceId)) headers.set(HAND_BACK, this.#key)
   }
 
   /**
-   * Ends the hold on a trace and exports its spans if the request was `slow`, a span failed, or a
-   * called function kept its part. A CLIENT span failed only by a 4xx answer does not count: the
-   * function that answered saw no error and dropped its part, and keeping this side alone would
-   * leave the trace half-kept.
+   * The response of a traced fetch: spans handed back join the held trace (and leave the response),
+   * and a sampled `traceresponse` for a held trace keeps it.
    */
-  #release(traceId: string, slow: boolean): boolean {
+  answered(response: Response, traceId: string): Response {
     const held = this.held.get(traceId)
-    if (!held) return false
-    this.held.delete(traceId)
-    const keep =
-      slow ||
-      held.keep ||
-      held.some(
-        (span) =>
-          span.status.code === STATUS_ERROR &&
-          !(span.kind === KIND_CLIENT && (span.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] as number) < 500),
-      )
-    if (keep) for (const span of held) this.#sink?.export(span)
-    return keep
+    const handed = response.headers.get(HANDED)
+    if (handed !== null) {
+      response = new Response(response.body, response)
+      response.headers.delete(HANDED)
+      const [keep, items, data] = handed.split(';')
+      try {
+        const bytes = Uint8Array.from(atob(data ?? ''), (c) => c.charCodeAt(0))
+        if (held) {
+          held.handed.push(bytes)
+          held.handedItems += Number(items) || 0
+          if (keep === '1') held.keep = true
+        }
+      } catch {
+        this.#sink?.warnOnce(`a called function handed back spans that are not base64; they were dropped.`)
+      }
+    }
+    const answer = parseTraceparent(response.headers.get('traceresponse') ?? undefined)
+    const kept = answer && answer.traceFlags & TraceFlags.SAMPLED && this.held.get(answer.traceId)
+    if (kept) kept.keep = true
+    return response
+  }
+
+  /**
+   * A request ended (its SERVER span too). The request that holds the trace decides, or hands the
+   * spans back to a caller that asked; a kept part is answered with a sampled `traceresponse` to a
+   * caller that sent `traceparent`.
+   */
+  close(c: Context, span: Span, durationMs: number, holds: boolean): void {
+    const ctx = span.spanContext()
+    let kept = (ctx.traceFlags & TraceFlags.SAMPLED) === 1
+    const held = holds ? this.held.get(ctx.traceId) : undefined
+    if (held) {
+      this.held.delete(ctx.traceId)
+      kept = durationMs > this.slowMs || held.keep || held.spans.some(failed)
+      if (held.handBack && this.#handBack(c, held, kept)) return
+      if (kept) {
+        for (const s of held.spans) this.#sink?.export(s)
+        this.#handed.push(...held.handed)
+        this.#handedItems += held.handedItems
+      }
+    }
+    if (kept && (span as Partial<FinishedSpan>).parentIsRemote) {
+      setHeader(c, 'traceresponse', formatTraceparent({ ...ctx, traceFlags: ctx.traceFlags | TraceFlags.SAMPLED }))
+    }
+  }
+
+  /** Puts the held spans (and those handed to this function) into the response; false if too large. */
+  #handBack(c: Context, held: HeldTrace, keep: boolean): boolean {
+    const own = held.spans.length ? [encodeTracesProto(this.#sink?.resource ?? {}, held.spans)] : []
+    const bytes = concat([...own, ...held.handed])
+    if (bytes.length > MAX_HANDED_BYTES) return false
+    setHeader(c, HANDED, `${keep ? 1 : 0};${held.spans.length + held.handedItems};${toBase64(bytes)}`)
+    return true
+  }
+
+  /** The flush's payload of kept spans that called functions handed back: protobuf, whatever the protocol. */
+  readonly #collect = (config: ResolvedConfig): OtlpPayload | undefined => {
+    const chunks = this.#handed
+    const items = this.#handedItems
+    this.#handed = []
+    this.#handedItems = 0
+    if (!chunks.length || !config.signals.traces) return undefined
+    return { signal: 'traces', contentType: 'application/x-protobuf', body: concat(chunks), items }
   }
 }
 
@@ -112,10 +223,10 @@ export class TailSampler {
  * Tail sampling, for `otel({ tailSampling: tailSampling() })`. With a ratio sampler
  * (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.1`), the requests the
  * ratio drops are held until they end, and kept anyway when a span failed (an exception, a 5xx),
- * the request took longer than `slowMs`, or a function it called kept its part. Every function of
- * the trace decides the same way, so a trace is kept whole or not at all (see the README for the
- * one case it cannot cover). Env: `EDGE_OTEL_TAIL_SAMPLING=off` turns it off,
- * `EDGE_OTEL_TAIL_SAMPLING_SLOW_MS` sets the threshold.
+ * the request took longer than `slowMs`, or a function it called kept its part. With the same
+ * `EDGE_OTEL_TAIL_SAMPLING_KEY` secret on every function, functions called through service bindings
+ * hand their spans back to the caller, and the entry function decides for the whole trace.
+ * Env: `EDGE_OTEL_TAIL_SAMPLING=off` turns it off, `EDGE_OTEL_TAIL_SAMPLING_SLOW_MS` sets the threshold.
  *
  * @example
  * app.use(otel({ serviceName: 'orders', tailSampling: tailSampling({ slowMs: 500 }) }))

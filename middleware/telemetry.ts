@@ -39,7 +39,7 @@ import {
 } from '@opentelemetry/semantic-conventions/incubating'
 import { type OtelOptions, type ResolvedConfig, resolveConfig } from './config.ts'
 import { AsyncLocalStorageContextManager } from './context.ts'
-import { ExportError, type OtlpPayload, type Transport, encodeMetrics, encodeTraces, errorTypeOf, jsonEncoding } from './export.ts'
+import { ExportError, type OtlpPayload, type SendResult, type Transport, encodeMetrics, encodeTraces, errorTypeOf, jsonEncoding } from './export.ts'
 import { OtlpHttpTransport, retryPolicy } from './otlp-http.ts'
 import { type SpillQueue, isSpillQueue, spill } from './spill.ts'
 import { EdgeMeterProvider } from './metrics.ts'
@@ -267,30 +267,7 @@ export class Telemetry {
         const payload = source(config, this.resource)
         if (payload) payloads.push(payload)
       }
-      const results = await Promise.allSettled(payloads.map((p) => this.transport!.send(p)))
-      const failed: Array<{ payload: OtlpPayload; reason: unknown; counter: Counter; attributes: Attributes }> = []
-      results.forEach((result, i) => {
-        const p = payloads[i]
-        const json = p.contentType === 'application/json'
-        const attributes: Attributes = {
-          [ATTR_OTEL_COMPONENT_TYPE]: `otlp_http${json ? '_json' : ''}_${p.signal === 'traces' ? 'span' : p.signal === 'logs' ? 'log' : 'metric'}_exporter`,
-          [ATTR_OTEL_COMPONENT_NAME]: `${LIBRARY_NAME}/${p.signal}`,
-        }
-        // Log exports are not counted here (the logs module counts processed records).
-        const counter = p.signal === 'traces' ? this.own.spansExported : p.signal === 'metrics' ? this.own.pointsExported : UNCOUNTED
-        // Counted now, exported with the next flush: a failed export cannot report itself.
-        if (result.status === 'rejected') {
-          failed.push({ payload: p, reason: result.reason, counter, attributes })
-          return
-        }
-        const rejected = Math.min(p.items, result.value?.rejected ?? 0)
-        if (rejected > 0) {
-          this.warnOnce(`the collector rejected ${rejected} of ${p.items} ${p.signal} items: ${result.value?.message}`, `${p.signal}:rejected`)
-          counter.add(rejected, { ...attributes, [ATTR_ERROR_TYPE]: 'rejected' })
-        }
-        if (p.items > rejected) counter.add(p.items - rejected, attributes)
-      })
-      for (const f of failed) await this.#keepOrDrop(f.payload, f.reason, f.counter, f.attributes)
+      await Promise.all(payloads.map((p) => this.#send(p)))
       if (dropped) {
         this.warnOnce(
           `${dropped} spans over OTEL_BSP_MAX_QUEUE_SIZE (${config.maxQueueSize}) were dropped; raise it.`,
@@ -300,6 +277,31 @@ export class Telemetry {
     } catch (error) {
       this.warnOnce(`telemetry flush failed: ${error instanceof Error ? error.message : String(error)}`, 'flush')
     }
+  }
+
+  /**
+   * Sends one payload and counts its items as exported, rejected (partial success) or failed.
+   * Counted now, exported with the next flush: a failed export cannot report itself.
+   */
+  async #send(p: OtlpPayload): Promise<void> {
+    const attributes: Attributes = {
+      [ATTR_OTEL_COMPONENT_TYPE]: `otlp_http${p.contentType === 'application/json' ? '_json' : ''}_${p.signal === 'traces' ? 'span' : p.signal === 'logs' ? 'log' : 'metric'}_exporter`,
+      [ATTR_OTEL_COMPONENT_NAME]: `${LIBRARY_NAME}/${p.signal}`,
+    }
+    // Log exports are not counted here (the logs module counts processed records).
+    const counter = p.signal === 'traces' ? this.own.spansExported : p.signal === 'metrics' ? this.own.pointsExported : UNCOUNTED
+    let result: SendResult | void
+    try {
+      result = await this.transport!.send(p)
+    } catch (reason) {
+      return this.#keepOrDrop(p, reason, counter, attributes)
+    }
+    const rejected = Math.min(p.items, result?.rejected ?? 0)
+    if (rejected > 0) {
+      this.warnOnce(`the collector rejected ${rejected} of ${p.items} ${p.signal} items: ${result?.message}`, `${p.signal}:rejected`)
+      counter.add(rejected, { ...attributes, [ATTR_ERROR_TYPE]: 'rejected' })
+    }
+    if (p.items > rejected) counter.add(p.items - rejected, attributes)
   }
 
   /**

@@ -1,10 +1,11 @@
 // Sampling across the three example functions in workerd: ratios within statistical bounds,
 // errors and slow requests always kept under tail sampling, and no trace ever partly kept.
+import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ReceivedSpan } from '../infra/receiver/decode.ts'
 import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
 import { type RunningFunctions, exampleFunctions, startFunctions } from './functions.ts'
-import { ORDER_TRACE_SIZE, byTrace, orderTrace } from './trace-helpers.ts'
+import { CLIENT, ORDER_TRACE_SIZE, SERVER, byTrace, find, orderTrace } from './trace-helpers.ts'
 
 /**
  * The spec's decision, computed here independently with exact integers: a trace is in the sample
@@ -130,5 +131,62 @@ describe('tail sampling: parentbased_traceidratio 0.1, plus errors and slow requ
     expect(withinBounds(keptNormal.length, 300, 0.1), `${keptNormal.length} of 300 kept`).toBe(true)
     for (const [traceId] of keptNormal) expect(inSample(traceId, 0.1)).toBe(true)
     for (const service of ['gateway', 'orders', 'inventory']) expect(requestCount(service)).toBe(350)
+  })
+})
+
+describe('tail sampling when the caller decides last: called functions hand their spans back', () => {
+  // A storefront calls the gateway (→ orders → inventory), which all answer fast and well; then the
+  // storefront fails or is slow. Only the storefront knows, after the others have finished.
+  const storefront = () => ({
+    name: 'storefront',
+    entry: resolve(import.meta.dirname, 'fixtures/late-failure.ts'),
+    compatibilityDate: exampleFunctions()[0].compatibilityDate,
+    compatibilityFlags: ['nodejs_compat'],
+    vars: {},
+    services: { GATEWAY: 'gateway' },
+  })
+  const vars = (key?: string) => ({
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    // Every root is dropped by the head sampler: only tail sampling keeps anything.
+    OTEL_TRACES_SAMPLER: 'parentbased_always_off',
+    EDGE_OTEL_TAIL_SAMPLING_SLOW_MS: '200',
+    ...(key ? { EDGE_OTEL_TAIL_SAMPLING_KEY: key } : {}),
+  })
+  const paths = [
+    ...Array.from({ length: 10 }, (_, i) => `/late/${100 + i}?fail`),
+    ...Array.from({ length: 5 }, (_, i) => `/late/${200 + i}?slow`),
+    ...Array.from({ length: 10 }, (_, i) => `/late/${300 + i}`),
+  ]
+
+  async function run(key?: string) {
+    await receiver.idle()
+    receiver.clear()
+    const functions = await startFunctions([storefront(), ...exampleFunctions()], vars(key))
+    try {
+      const statuses = await serveAll(functions, paths)
+      expect(paths.map((p) => statuses.get(p))).toEqual(paths.map((p) => (p.endsWith('fail') ? 500 : 200)))
+      return byTrace(receiver.spans)
+    } finally {
+      await functions.dispose()
+    }
+  }
+
+  it('with the same EDGE_OTEL_TAIL_SAMPLING_KEY everywhere, keeps every late-failed and slow trace whole, and nothing else', async () => {
+    const traces = await run('a-random-secret-of-32-characters')
+    expect(traces.size).toBe(15)
+    for (const [traceId, trace] of traces) {
+      const root = find(trace, 'storefront', SERVER)
+      expect(['500', '200']).toContain(String(root.attributes['http.response.status_code']))
+      const rest = trace.filter((s) => s.resource['service.name'] !== 'storefront')
+      expect(rest, `trace ${traceId}`).toHaveLength(ORDER_TRACE_SIZE)
+      const { gatewayServer } = orderTrace(rest)
+      expect(gatewayServer.parentSpanId).toBe(find(trace, 'storefront', CLIENT).spanId)
+    }
+  })
+
+  it('without the key, callees decide for themselves and those traces arrive with the storefront part only', async () => {
+    const traces = await run()
+    expect(traces.size).toBe(15)
+    for (const trace of traces.values()) expect(trace.map((s) => s.resource['service.name'])).toEqual(['storefront', 'storefront'])
   })
 })
