@@ -83,7 +83,7 @@ export function instrumentFetch<F extends FetchLike>(fetchFn: F, binding = false
         span.setStatus({ code: STATUS_ERROR })
         metricAttributes[ATTR_ERROR_TYPE] = String(status)
       }
-      return telemetry.tail?.answered(response, traceId) ?? response
+      return telemetry.tail?.answered(response, traceId, binding) ?? response
     } catch (error) {
       metricAttributes[ATTR_ERROR_TYPE] = recordFailure(span, error)
       throw error

@@ -148,13 +148,14 @@ export class TailSampler {
   }
 
   /**
-   * The response of a traced fetch: spans handed back join the held trace (and leave the response),
-   * and a sampled `traceresponse` for a held trace keeps it.
+   * The response of a traced fetch: spans handed back through a service binding join the held trace
+   * (and leave the response), and a sampled `traceresponse` for a held trace keeps it.
    */
-  answered(response: Response, traceId: string): Response {
+  answered(response: Response, traceId: string, binding: boolean): Response {
     const held = this.held.get(traceId)
     const handed = response.headers.get(HANDED)
-    if (handed !== null) {
+    // Only a bound function we sent the key to hands spans back; anything else keeps its headers.
+    if (handed !== null && binding && this.#key) {
       response = new Response(response.body, response)
       response.headers.delete(HANDED)
       const [keep, items, data] = handed.split(';')
