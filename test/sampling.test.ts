@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ReceivedSpan } from '../infra/receiver/decode.ts'
 import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
-import { type RunningFunctions, exampleFunctions, startFunctions } from './functions.ts'
+import { type RunningFunctions, type WorkerSpec, exampleFunctions, startFunctions } from './functions.ts'
 import { CLIENT, ORDER_TRACE_SIZE, SERVER, byTrace, find, orderTrace } from './trace-helpers.ts'
 
 /**
@@ -39,6 +39,18 @@ async function serveAll(functions: RunningFunctions, paths: string[]): Promise<M
   return statuses
 }
 
+/** Starts `specs` exporting to the receiver (cleared first) with `vars`, serves `paths` and stops them. */
+async function serveWith(specs: WorkerSpec[], vars: Record<string, string>, paths: string[]): Promise<Map<string, number>> {
+  await receiver.idle()
+  receiver.clear()
+  const functions = await startFunctions(specs, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, ...vars })
+  try {
+    return await serveAll(functions, paths)
+  } finally {
+    await functions.dispose()
+  }
+}
+
 /** Trace id → the gateway's `url.path`, for every trace that arrived; fails on any partial trace. */
 function completeTraces(spans: ReceivedSpan[]): Map<string, string> {
   const paths = new Map<string, string>()
@@ -62,25 +74,12 @@ function requestCount(service: string): number {
 }
 
 describe('head sampling: traceidratio in every function', () => {
-  let functions: RunningFunctions
-
-  beforeAll(async () => {
-    receiver.clear()
-    // Not parent-based: each function decides on its own, from the trace id alone.
-    functions = await startFunctions(exampleFunctions(), {
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_TRACES_SAMPLER: 'traceidratio',
-      OTEL_TRACES_SAMPLER_ARG: '0.25',
-      // The example functions use tailSampling(); this test is about the head sampler alone.
-      EDGE_OTEL_TAIL_SAMPLING: 'off',
-    })
-  })
-
-  afterAll(() => functions?.dispose())
-
   it('keeps about a quarter of 400 traces, each whole, and still counts every request in the metrics', async () => {
     const paths = Array.from({ length: 400 }, (_, i) => `/orders/${100 + i}`)
-    const statuses = await serveAll(functions, paths)
+    // Not parent-based: each function decides on its own, from the trace id alone. The example
+    // functions use tailSampling(); this test is about the head sampler alone.
+    const vars = { OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25', EDGE_OTEL_TAIL_SAMPLING: 'off' }
+    const statuses = await serveWith(exampleFunctions(), vars, paths)
     expect([...statuses.values()].every((s) => s === 200)).toBe(true)
 
     const kept = completeTraces(receiver.spans)
@@ -93,22 +92,6 @@ describe('head sampling: traceidratio in every function', () => {
 })
 
 describe('tail sampling: parentbased_traceidratio 0.1, plus errors and slow requests', () => {
-  let functions: RunningFunctions
-
-  beforeAll(async () => {
-    await receiver.idle()
-    receiver.clear()
-    functions = await startFunctions(exampleFunctions(), {
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
-      OTEL_TRACES_SAMPLER_ARG: '0.1',
-      // Order 77's stock lookup takes 300 ms in the far warehouse.
-      EDGE_OTEL_TAIL_SAMPLING_SLOW_MS: '200',
-    })
-  })
-
-  afterAll(() => functions?.dispose())
-
   it('keeps every failed and every slow trace, samples the rest at the ratio, and never keeps part of one', async () => {
     const normal = Array.from({ length: 300 }, (_, i) => `/orders/${100 + i}`)
     const failed = Array.from({ length: 20 }, (_, i) => `/orders/13?attempt=${i}`)
@@ -116,7 +99,13 @@ describe('tail sampling: parentbased_traceidratio 0.1, plus errors and slow requ
     // A failure only inventory sees: orders and gateway keep their parts because inventory's
     // traceresponse says it kept its own.
     const degraded = Array.from({ length: 20 }, (_, i) => `/orders/88?attempt=${i}`)
-    const statuses = await serveAll(functions, [...normal, ...failed, ...slow, ...degraded])
+    const vars = {
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.1',
+      // Order 77's stock lookup takes 300 ms in the far warehouse.
+      EDGE_OTEL_TAIL_SAMPLING_SLOW_MS: '200',
+    }
+    const statuses = await serveWith(exampleFunctions(), vars, [...normal, ...failed, ...slow, ...degraded])
     expect(failed.every((p) => statuses.get(p) === 502)).toBe(true)
     expect([...slow, ...degraded].every((p) => statuses.get(p) === 200)).toBe(true)
 
@@ -145,13 +134,6 @@ describe('tail sampling when the caller decides last: called functions hand thei
     vars: {},
     services: { GATEWAY: 'gateway' },
   })
-  const vars = (key?: string) => ({
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-    // Every root is dropped by the head sampler: only tail sampling keeps anything.
-    OTEL_TRACES_SAMPLER: 'parentbased_always_off',
-    EDGE_OTEL_TAIL_SAMPLING_SLOW_MS: '200',
-    ...(key ? { EDGE_OTEL_TAIL_SAMPLING_KEY: key } : {}),
-  })
   const paths = [
     ...Array.from({ length: 10 }, (_, i) => `/late/${100 + i}?fail`),
     ...Array.from({ length: 5 }, (_, i) => `/late/${200 + i}?slow`),
@@ -159,16 +141,15 @@ describe('tail sampling when the caller decides last: called functions hand thei
   ]
 
   async function run(key?: string) {
-    await receiver.idle()
-    receiver.clear()
-    const functions = await startFunctions([storefront(), ...exampleFunctions()], vars(key))
-    try {
-      const statuses = await serveAll(functions, paths)
-      expect(paths.map((p) => statuses.get(p))).toEqual(paths.map((p) => (p.endsWith('fail') ? 500 : 200)))
-      return byTrace(receiver.spans)
-    } finally {
-      await functions.dispose()
+    const vars = {
+      // Every root is dropped by the head sampler: only tail sampling keeps anything.
+      OTEL_TRACES_SAMPLER: 'parentbased_always_off',
+      EDGE_OTEL_TAIL_SAMPLING_SLOW_MS: '200',
+      ...(key ? { EDGE_OTEL_TAIL_SAMPLING_KEY: key } : {}),
     }
+    const statuses = await serveWith([storefront(), ...exampleFunctions()], vars, paths)
+    expect(paths.map((p) => statuses.get(p))).toEqual(paths.map((p) => (p.endsWith('fail') ? 500 : 200)))
+    return byTrace(receiver.spans)
   }
 
   it('with the same EDGE_OTEL_TAIL_SAMPLING_KEY everywhere, keeps every late-failed and slow trace whole, and nothing else', async () => {
