@@ -392,6 +392,22 @@ describe('sampling', () => {
       })
     })
 
+    it('holds at most 2048 spans of one request, and always its SERVER span', async () => {
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+      const transport = new DecodingTransport()
+      const a = app(transport, { tailSampling: tailSampling() })
+      a.get('/many', () => {
+        const tracer = trace.getTracer('many')
+        for (let i = 0; i < 2100; i++) tracer.startSpan(`step ${i}`).end()
+        throw new Error('kept because it failed')
+      })
+      await serve(a, '/many', { ...TAIL, OTEL_BSP_MAX_QUEUE_SIZE: '4096' }, callerUnsampled)
+      expect(transport.spans).toHaveLength(2049)
+      expect(transport.spans.filter((s) => s.kind === 2)).toHaveLength(1)
+      expect(String(warn.mock.calls.at(-1)?.[0])).toContain('held more than 2048 spans')
+      warn.mockRestore()
+    })
+
     it('answers with a copy when the response headers are immutable', async () => {
       const transport = new DecodingTransport()
       const a = new Hono()

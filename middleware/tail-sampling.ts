@@ -20,6 +20,8 @@ export interface TailSamplingOptions {
 const HAND_BACK = 'edge-otel-hand-back'
 /** Response header with the handed-back spans: `keep;items;base64 ExportTraceServiceRequest`. */
 const HANDED = 'edge-otel-spans'
+/** Spans one request may hold for tail sampling (the spec's default span queue size). */
+const MAX_HELD_SPANS = 2048
 /** Past this many encoded bytes (16 KiB in base64), a function decides for itself instead. */
 const MAX_HANDED_BYTES = 12 * 1024
 
@@ -120,9 +122,16 @@ export class TailSampler {
     return on === 'on'
   }
 
-  /** An unsampled span ended: held for its request's end, or dropped if no request holds its trace. */
+  /**
+   * An unsampled span ended: held for its request's end, or dropped if no request holds its trace.
+   * One trace holds at most `MAX_HELD_SPANS` spans besides its request's own SERVER span; the rest are
+   * dropped and reported once.
+   */
   onEnd(span: FinishedSpan): void {
-    this.held.get(span.context.traceId)?.spans.push(span)
+    const held = this.held.get(span.context.traceId)
+    if (!held) return
+    if (held.spans.length < MAX_HELD_SPANS || span.parentIsRemote || !span.parentSpanId) held.spans.push(span)
+    else this.#sink?.warnOnce(`a request held more than ${MAX_HELD_SPANS} spans for tail sampling; the rest were dropped.`)
   }
 
   /**
@@ -152,6 +161,15 @@ export class TailSampler {
    * (and leave the response), and a sampled `traceresponse` for a held trace keeps it.
    */
   answered(response: Response, traceId: string, binding: boolean): Response {
+    try {
+      return this.#answered(response, traceId, binding)
+    } catch (error) {
+      this.#sink?.warnOnce(`tail sampling could not read a response: ${String(error)}`)
+      return response
+    }
+  }
+
+  #answered(response: Response, traceId: string, binding: boolean): Response {
     const held = this.held.get(traceId)
     const handed = response.headers.get(HANDED)
     // Only a bound function we sent the key to hands spans back; anything else keeps its headers.
