@@ -62,6 +62,7 @@ describe('configuration from env bindings', () => {
       OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
       OTEL_EXPORTER_OTLP_HEADERS: 'x-team=edge,broken-entry',
       OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
+      OTEL_TRACES_SAMPLER: 'jaeger_remote',
     })
     for (let i = 0; i < 3; i++) expect(await getStatus('/orders/7')).toBe(200)
     await receiver.waitFor(() => receiver!.spans.length >= 3 * ORDER_TRACE_SIZE, 10_000, 'spans despite bad settings')
@@ -78,6 +79,9 @@ describe('configuration from env bindings', () => {
     expect(headerWarnings).toHaveLength(3)
     expect(protocolWarnings[0]).toContain('"http/protobuf"')
     expect(headerWarnings[0]).toContain('key=value')
+    // An unsupported sampler: named once per isolate, and the default (every trace) is used.
+    const samplerWarnings = functions.logs.filter((l) => l.includes('OTEL_TRACES_SAMPLER="jaeger_remote" is not supported; using "parentbased_always_on"'))
+    expect(samplerWarnings).toHaveLength(3)
   })
 
   it('turns export off with a clear message when the endpoint is not a URL, and keeps serving', async () => {
