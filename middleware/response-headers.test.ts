@@ -27,6 +27,17 @@ describe('traceResponse()', () => {
     expect(response.headers.get('server-timing')).toMatch(/^traceparent;desc="00-[0-9a-f]{32}-[0-9a-f]{16}-03"$/)
   })
 
+  it('answers on a copy when the response headers are immutable (a relayed fetch response)', async () => {
+    const a = new Hono()
+    a.use(otel({ transport: { send: async () => {} }, instrumentGlobalFetch: false }), traceResponse({ serverTiming: true }))
+    a.get('/moved', () => Response.redirect('https://example.com/moved', 302))
+    const response = await a.request('/moved')
+    expect(response.status).toBe(302)
+    expect(response.headers.get('location')).toBe('https://example.com/moved')
+    expect(response.headers.get('traceresponse')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-03$/)
+    expect(response.headers.get('server-timing')).toMatch(/^traceparent;desc="00-/)
+  })
+
   it('sends nothing unless it is added', async () => {
     const a = new Hono()
     a.use(otel({ transport: { send: async () => {} }, instrumentGlobalFetch: false }))

@@ -1,6 +1,20 @@
 import { trace } from '@opentelemetry/api'
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { formatTraceparent } from './propagation.ts'
+
+/**
+ * Sets (or appends) a header on the response, on a copy when its headers are immutable, as those
+ * of a response relayed from `fetch` are.
+ */
+export function setResponseHeader(c: Context, name: string, value: string, append = false): void {
+  const write = () => (append ? c.res.headers.append(name, value) : c.res.headers.set(name, value))
+  try {
+    write()
+  } catch {
+    c.res = new Response(c.res.body, c.res)
+    write()
+  }
+}
 
 export interface TraceResponseOptions {
   /** Send `traceresponse` (W3C Trace Context Level 2). Default true. */
@@ -25,7 +39,7 @@ export const traceResponse = (options: TraceResponseOptions = {}): MiddlewareHan
     const ctx = span?.spanContext()
     if (!ctx || !trace.isSpanContextValid(ctx)) return
     const value = formatTraceparent(ctx)
-    if (traceresponse) c.res.headers.set('traceresponse', value)
-    if (serverTiming) c.res.headers.append('server-timing', `traceparent;desc="${value}"`)
+    if (traceresponse) setResponseHeader(c, 'traceresponse', value)
+    if (serverTiming) setResponseHeader(c, 'server-timing', `traceparent;desc="${value}"`, true)
   }
 }

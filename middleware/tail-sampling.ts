@@ -6,6 +6,7 @@ import { type ResolvedConfig, oneOf, read, resolveLimit } from './config.ts'
 import type { OtlpPayload } from './export.ts'
 import { encodeTracesProto } from './otlp-proto.ts'
 import { formatTraceparent, parseTraceparent } from './propagation.ts'
+import { setResponseHeader } from './response-headers.ts'
 import type { FinishedSpan } from './tracer.ts'
 
 export interface TailSamplingOptions {
@@ -72,16 +73,6 @@ function sameKey(a: string | null, b: string): boolean {
   let diff = 0
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
   return diff === 0
-}
-
-/** Sets a response header, on a copy when the response's headers are immutable (a relayed fetch). */
-function setHeader(c: Context, name: string, value: string): void {
-  try {
-    c.res.headers.set(name, value)
-  } catch {
-    c.res = new Response(c.res.body, c.res)
-    c.res.headers.set(name, value)
-  }
 }
 
 /**
@@ -214,7 +205,7 @@ export class TailSampler {
       }
     }
     if (kept && (span as Partial<FinishedSpan>).parentIsRemote) {
-      setHeader(c, 'traceresponse', formatTraceparent({ ...ctx, traceFlags: ctx.traceFlags | TraceFlags.SAMPLED }))
+      setResponseHeader(c, 'traceresponse', formatTraceparent({ ...ctx, traceFlags: ctx.traceFlags | TraceFlags.SAMPLED }))
     }
   }
 
@@ -223,7 +214,7 @@ export class TailSampler {
     const own = held.spans.length ? [encodeTracesProto(this.#sink?.resource ?? {}, held.spans)] : []
     const bytes = concat([...own, ...held.handed])
     if (bytes.length > MAX_HANDED_BYTES) return false
-    setHeader(c, HANDED, `${keep ? 1 : 0};${held.spans.length + held.handedItems};${toBase64(bytes)}`)
+    setResponseHeader(c, HANDED, `${keep ? 1 : 0};${held.spans.length + held.handedItems};${toBase64(bytes)}`)
     return true
   }
 
