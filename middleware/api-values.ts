@@ -6,6 +6,8 @@ import type { SpanKind, SpanStatusCode, ValueType } from '@opentelemetry/api'
 export const KIND_INTERNAL = 0 as SpanKind.INTERNAL
 export const KIND_SERVER = 1 as SpanKind.SERVER
 export const KIND_CLIENT = 2 as SpanKind.CLIENT
+export const KIND_PRODUCER = 3 as SpanKind.PRODUCER
+export const KIND_CONSUMER = 4 as SpanKind.CONSUMER
 
 export const STATUS_UNSET = 0 as SpanStatusCode.UNSET
 export const STATUS_OK = 1 as SpanStatusCode.OK

@@ -1,4 +1,4 @@
-import { type Attributes, type Counter, type Link, SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api'
+import { type Attributes, type Counter, type Link, context, propagation, trace } from '@opentelemetry/api'
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions'
 import {
   ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
@@ -10,6 +10,7 @@ import {
   METRIC_MESSAGING_CLIENT_CONSUMED_MESSAGES,
   METRIC_MESSAGING_CLIENT_SENT_MESSAGES,
 } from '@opentelemetry/semantic-conventions/incubating'
+import { KIND_CONSUMER, KIND_PRODUCER, STATUS_ERROR } from './api-values.ts'
 import type { OtelOptions } from './config.ts'
 import { type JsonEncoding, useJsonEncoding } from './export.ts'
 import { REQUEST_ROOT } from './context.ts'
@@ -73,7 +74,7 @@ export function instrumentQueue<Body>(queue: QueueLike<Body>, queueName: string)
       [ATTR_MESSAGING_OPERATION_NAME]: 'send',
     }
     if (count > 1) attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = count
-    const span = telemetry.own.tracer.startSpan(`send ${queueName}`, { kind: SpanKind.PRODUCER, attributes })
+    const span = telemetry.own.tracer.startSpan(`send ${queueName}`, { kind: KIND_PRODUCER, attributes })
     const metric: Attributes = { [ATTR_MESSAGING_SYSTEM]: SYSTEM, [ATTR_MESSAGING_DESTINATION_NAME]: queueName }
     try {
       return await run(trace.setSpan(context.active(), span))
@@ -139,7 +140,7 @@ export function instrumentQueueHandler<Body, Env = Record<string, unknown>>(
     }
     const batchSpan = tracer.startSpan(
       `process ${batch.queue}`,
-      { kind: SpanKind.CONSUMER, links, attributes: { ...common, [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: batch.messages.length } },
+      { kind: KIND_CONSUMER, links, attributes: { ...common, [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: batch.messages.length } },
       REQUEST_ROOT,
     )
     const batchContext = trace.setSpan(REQUEST_ROOT, batchSpan)
@@ -148,7 +149,7 @@ export function instrumentQueueHandler<Body, Env = Record<string, unknown>>(
       const parent = parents[i]
       const span = tracer.startSpan(
         `process ${batch.queue}`,
-        { kind: SpanKind.CONSUMER, links: parent ? [{ context: parent }] : [], attributes: { ...common, [ATTR_MESSAGING_MESSAGE_ID]: message.id } },
+        { kind: KIND_CONSUMER, links: parent ? [{ context: parent }] : [], attributes: { ...common, [ATTR_MESSAGING_MESSAGE_ID]: message.id } },
         batchContext,
       )
       const metric: Attributes = { [ATTR_MESSAGING_SYSTEM]: SYSTEM, [ATTR_MESSAGING_DESTINATION_NAME]: batch.queue }
@@ -164,7 +165,7 @@ export function instrumentQueueHandler<Body, Env = Record<string, unknown>>(
         message.ack()
       } catch (error) {
         metric[ATTR_ERROR_TYPE] = recordFailure(span, error)
-        batchSpan.setStatus({ code: SpanStatusCode.ERROR })
+        batchSpan.setStatus({ code: STATUS_ERROR })
         if (message.attempts > maxRetries) {
           span.setAttribute('edge_otel.queue.dead_lettered', true)
           deadLettered.add(1, metric)
