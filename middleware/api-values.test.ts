@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, ValueType } from '@opentelemetry/api'
+import { SpanKind, SpanStatusCode, TraceFlags, ValueType } from '@opentelemetry/api'
 import { expect, it } from 'vitest'
 import * as values from './api-values.ts'
 
@@ -12,4 +12,5 @@ it('matches the @opentelemetry/api enums', () => {
   ])
   expect([values.STATUS_UNSET, values.STATUS_OK, values.STATUS_ERROR]).toEqual([SpanStatusCode.UNSET, SpanStatusCode.OK, SpanStatusCode.ERROR])
   expect([values.VALUE_INT, values.VALUE_DOUBLE]).toEqual([ValueType.INT, ValueType.DOUBLE])
+  expect(values.FLAG_SAMPLED).toBe(TraceFlags.SAMPLED)
 })

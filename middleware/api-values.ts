@@ -1,4 +1,4 @@
-import type { SpanKind, SpanStatusCode, ValueType } from '@opentelemetry/api'
+import type { SpanKind, SpanStatusCode, TraceFlags, ValueType } from '@opentelemetry/api'
 
 // The values of the `@opentelemetry/api` enums the core uses, as constants. Importing the enums
 // themselves would put their runtime objects into every worker's bundle; these are inlined.
@@ -15,3 +15,5 @@ export const STATUS_ERROR = 2 as SpanStatusCode.ERROR
 
 export const VALUE_INT = 0 as ValueType.INT
 export const VALUE_DOUBLE = 1 as ValueType.DOUBLE
+
+export const FLAG_SAMPLED = 1 as TraceFlags.SAMPLED

@@ -1,6 +1,6 @@
-import { type Attributes, type Span, TraceFlags } from '@opentelemetry/api'
+import type { Attributes, Span } from '@opentelemetry/api'
 import type { Context } from 'hono'
-import { KIND_CLIENT, STATUS_ERROR } from './api-values.ts'
+import { FLAG_SAMPLED, KIND_CLIENT, STATUS_ERROR } from './api-values.ts'
 import { type ResolvedConfig, oneOf, read, resolveLimit } from './config.ts'
 import type { OtlpPayload } from './export.ts'
 import { encodeTracesProto } from './otlp-proto.ts'
@@ -130,7 +130,7 @@ export class TailSampler {
    */
   open(span: Span, headers: Headers): boolean {
     const { traceId, traceFlags } = span.spanContext()
-    if (!span.isRecording() || traceFlags & TraceFlags.SAMPLED || this.held.has(traceId)) return false
+    if (!span.isRecording() || traceFlags & FLAG_SAMPLED || this.held.has(traceId)) return false
     const handBack = this.#key !== undefined && sameKey(headers.get(HAND_BACK), this.#key)
     this.held.set(traceId, { spans: [], keep: false, handBack, handed: [], handedItems: 0 })
     return true
@@ -179,7 +179,7 @@ export class TailSampler {
       }
     }
     const answer = parseTraceparent(response.headers.get('traceresponse') ?? undefined)
-    const kept = answer && answer.traceFlags & TraceFlags.SAMPLED && this.held.get(answer.traceId)
+    const kept = answer && answer.traceFlags & FLAG_SAMPLED && this.held.get(answer.traceId)
     if (kept) kept.keep = true
     return response
   }
@@ -191,7 +191,7 @@ export class TailSampler {
    */
   close(c: Context, span: Span, durationMs: number, holds: boolean): void {
     const ctx = span.spanContext()
-    let kept = (ctx.traceFlags & TraceFlags.SAMPLED) === 1
+    let kept = (ctx.traceFlags & FLAG_SAMPLED) === 1
     const held = holds ? this.held.get(ctx.traceId) : undefined
     if (held) {
       this.held.delete(ctx.traceId)
@@ -204,7 +204,7 @@ export class TailSampler {
       }
     }
     if (kept && (span as Partial<FinishedSpan>).parentIsRemote) {
-      setResponseHeader(c, 'traceresponse', formatTraceparent({ ...ctx, traceFlags: ctx.traceFlags | TraceFlags.SAMPLED }))
+      setResponseHeader(c, 'traceresponse', formatTraceparent({ ...ctx, traceFlags: ctx.traceFlags | FLAG_SAMPLED }))
     }
   }
 

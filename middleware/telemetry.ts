@@ -3,14 +3,13 @@ import {
   type Counter,
   type Histogram,
   type Tracer,
-  TraceFlags,
   type UpDownCounter,
   context,
   metrics,
   propagation,
   trace,
 } from '@opentelemetry/api'
-import { VALUE_INT } from './api-values.ts'
+import { FLAG_SAMPLED, VALUE_INT } from './api-values.ts'
 import { type OtelOptions, type ResolvedConfig, resolveConfig } from './config.ts'
 import { AsyncLocalStorageContextManager } from './context.ts'
 import { ExportError, type OtlpPayload, type SendResult, type Transport, encodeMetrics, encodeTraces, errorTypeOf, jsonEncoding } from './export.ts'
@@ -187,7 +186,7 @@ export class Telemetry {
   }
 
   #onSpanEnd(span: FinishedSpan): void {
-    if (span.context.traceFlags & TraceFlags.SAMPLED) this.export(span)
+    if (span.context.traceFlags & FLAG_SAMPLED) this.export(span)
     else this.tail?.onEnd(span)
   }
 

@@ -13,10 +13,9 @@ import {
   type TracerProvider,
   context as contextApi,
   type SpanKind,
-  TraceFlags,
   trace,
 } from '@opentelemetry/api'
-import { KIND_INTERNAL, STATUS_ERROR, STATUS_OK, STATUS_UNSET } from './api-values.ts'
+import { FLAG_SAMPLED, KIND_INTERNAL, STATUS_ERROR, STATUS_OK, STATUS_UNSET } from './api-values.ts'
 import { now, toMillis } from './clock.ts'
 import { newSpanId, newTraceId } from './ids.ts'
 import { errorTypeOf } from './export.ts'
@@ -235,7 +234,7 @@ class EdgeTracer implements Tracer {
     const traceId = parent?.traceId ?? newTraceId()
     const sampled = provider.sampler(parent, traceId)
     // The sampled bit is this span's decision; the random bit (and any other) comes from the parent.
-    const traceFlags = ((parent?.traceFlags ?? TRACE_FLAG_RANDOM) & ~TraceFlags.SAMPLED) | (sampled ? TraceFlags.SAMPLED : 0)
+    const traceFlags = ((parent?.traceFlags ?? TRACE_FLAG_RANDOM) & ~FLAG_SAMPLED) | (sampled ? FLAG_SAMPLED : 0)
     const spanContext: SpanContext = { traceId, spanId: newSpanId(), traceFlags, traceState: parent?.traceState }
     // Tail sampling records unsampled spans too, so the request's end can still decide to keep them.
     if (!sampled && !provider.recordUnsampled) return trace.wrapSpanContext(spanContext)
