@@ -1,5 +1,15 @@
 import { type Attributes, context, propagation, trace } from '@opentelemetry/api'
 import { KIND_CLIENT, STATUS_ERROR } from './api-values.ts'
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+  ATTR_URL_SCHEME,
+} from '@opentelemetry/semantic-conventions'
 import { now } from './clock.ts'
 import { headersSetter } from './propagation.ts'
 import { redactUrl } from './redact.ts'
@@ -12,17 +22,17 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT'
 /** The semconv method attributes: known methods as-is, others as `_OTHER` plus the original. */
 export function methodAttributes(method: string, target: Attributes): string {
   if (KNOWN_METHODS.has(method)) {
-    target['http.request.method'] = method
+    target[ATTR_HTTP_REQUEST_METHOD] = method
     return method
   }
   const upper = method.toUpperCase()
   if (KNOWN_METHODS.has(upper)) {
-    target['http.request.method'] = upper
-    target['http.request.method_original'] = method
+    target[ATTR_HTTP_REQUEST_METHOD] = upper
+    target[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method
     return upper
   }
-  target['http.request.method'] = '_OTHER'
-  target['http.request.method_original'] = method
+  target[ATTR_HTTP_REQUEST_METHOD] = '_OTHER'
+  target[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method
   return '_OTHER'
 }
 
@@ -49,14 +59,14 @@ export function instrumentFetch<F extends FetchLike>(fetchFn: F, binding = false
     const attributes: Attributes = {}
     const method = methodAttributes(request.method, attributes)
     const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80
-    attributes['server.address'] = url.hostname
-    attributes['server.port'] = port
-    attributes['url.full'] = url.search || url.username || url.password ? redactUrl(url.href, telemetry.sensitiveQueryKeys) : url.href
+    attributes[ATTR_SERVER_ADDRESS] = url.hostname
+    attributes[ATTR_SERVER_PORT] = port
+    attributes[ATTR_URL_FULL] = url.search || url.username || url.password ? redactUrl(url.href, telemetry.sensitiveQueryKeys) : url.href
     const metricAttributes: Attributes = {
-      'http.request.method': attributes['http.request.method'],
-      'server.address': url.hostname,
-      'server.port': port,
-      'url.scheme': url.protocol.slice(0, -1),
+      [ATTR_HTTP_REQUEST_METHOD]: attributes[ATTR_HTTP_REQUEST_METHOD],
+      [ATTR_SERVER_ADDRESS]: url.hostname,
+      [ATTR_SERVER_PORT]: port,
+      [ATTR_URL_SCHEME]: url.protocol.slice(0, -1),
     }
     const span = telemetry.own.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: KIND_CLIENT, attributes }, active)
     propagation.inject(trace.setSpan(active, span), request.headers, headersSetter)
@@ -66,16 +76,16 @@ export function instrumentFetch<F extends FetchLike>(fetchFn: F, binding = false
     try {
       const response = await fetchFn(request)
       const status = response.status
-      span.setAttribute('http.response.status_code', status)
-      metricAttributes['http.response.status_code'] = status
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
+      metricAttributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status
       if (status >= 400) {
-        span.setAttribute('error.type', String(status))
+        span.setAttribute(ATTR_ERROR_TYPE, String(status))
         span.setStatus({ code: STATUS_ERROR })
-        metricAttributes['error.type'] = String(status)
+        metricAttributes[ATTR_ERROR_TYPE] = String(status)
       }
       return telemetry.tail?.answered(response, traceId, binding) ?? response
     } catch (error) {
-      metricAttributes['error.type'] = recordFailure(span, error)
+      metricAttributes[ATTR_ERROR_TYPE] = recordFailure(span, error)
       throw error
     } finally {
       span.end()

@@ -1,4 +1,5 @@
 import { type Attributes, type Counter, context, trace } from '@opentelemetry/api'
+import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions'
 import { VALUE_INT } from './api-values.ts'
 import { now } from './clock.ts'
 import type { ResolvedConfig } from './config.ts'
@@ -150,7 +151,7 @@ function collectLogs(config: ResolvedConfig, resource: Attributes): OtlpPayload 
   processed ??= telemetry.meterProvider
     .getMeter(LIBRARY_NAME)
     .createCounter('otel.sdk.processor.log.processed', { unit: '{log_record}', valueType: VALUE_INT })
-  if (lost) processed.add(lost, { 'error.type': 'queue_full' })
+  if (lost) processed.add(lost, { [ATTR_ERROR_TYPE]: 'queue_full' })
   if (!batch.length || !config.signals.logs) return undefined
   processed.add(batch.length)
   return { signal: 'logs', contentType: 'application/x-protobuf', body: encodeLogsProto(resource, batch), items: batch.length }

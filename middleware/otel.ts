@@ -1,5 +1,18 @@
 import { type Attributes, type Context as ApiContext, type Span, trace } from '@opentelemetry/api'
 import { KIND_SERVER, STATUS_ERROR } from './api-values.ts'
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_PATH,
+  ATTR_URL_QUERY,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_ORIGINAL,
+} from '@opentelemetry/semantic-conventions'
+import { ATTR_FAAS_COLDSTART, ATTR_FAAS_TRIGGER, FAAS_TRIGGER_VALUE_HTTP } from '@opentelemetry/semantic-conventions/incubating'
 import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import { now } from './clock.ts'
@@ -41,7 +54,7 @@ function flushAfterResponse(c: Context): void {
   }
 }
 
-const FAAS_HTTP: Attributes = Object.freeze({ 'faas.trigger': 'http' })
+const FAAS_HTTP: Attributes = Object.freeze({ [ATTR_FAAS_TRIGGER]: FAAS_TRIGGER_VALUE_HTTP })
 
 /** What the middleware keeps about one request between its start and its end. */
 interface RequestTelemetry {
@@ -63,23 +76,23 @@ function startRequest(c: Context, options: OtelMiddlewareOptions): RequestTeleme
   const attributes: Attributes = {}
   const method = methodAttributes(raw.method, attributes)
   const scheme = url?.scheme ?? 'http'
-  attributes['url.path'] = url?.path ?? c.req.path
-  if (url?.query) attributes['url.query'] = redactQuery(url.query, telemetry.sensitiveQueryKeys)
-  attributes['url.scheme'] = scheme
-  if (url) attributes['server.address'] = url.host
-  if (url?.port) attributes['server.port'] = url.port
+  attributes[ATTR_URL_PATH] = url?.path ?? c.req.path
+  if (url?.query) attributes[ATTR_URL_QUERY] = redactQuery(url.query, telemetry.sensitiveQueryKeys)
+  attributes[ATTR_URL_SCHEME] = scheme
+  if (url) attributes[ATTR_SERVER_ADDRESS] = url.host
+  if (url?.port) attributes[ATTR_SERVER_PORT] = url.port
   const headers = raw.headers
   const userAgent = headers.get('user-agent')
-  if (userAgent) attributes['user_agent.original'] = userAgent
+  if (userAgent) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent
   const parent = telemetry.propagator.extract(REQUEST_ROOT, headers, headersGetter)
-  attributes['faas.trigger'] = 'http'
+  attributes[ATTR_FAAS_TRIGGER] = FAAS_TRIGGER_VALUE_HTTP
   const coldStart = telemetry.takeColdStart()
   if (coldStart) {
-    attributes['faas.coldstart'] = true
+    attributes[ATTR_FAAS_COLDSTART] = true
     telemetry.own.coldStarts.add(1, FAAS_HTTP)
   }
   const span = telemetry.own.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: KIND_SERVER, attributes }, parent)
-  const activeAttributes = { 'http.request.method': attributes['http.request.method'], 'url.scheme': scheme }
+  const activeAttributes = { [ATTR_HTTP_REQUEST_METHOD]: attributes[ATTR_HTTP_REQUEST_METHOD], [ATTR_URL_SCHEME]: scheme }
   telemetry.own.activeRequests.add(1, activeAttributes)
   const holds = telemetry.tail?.open(span, headers) ?? false
   return { span, context: trace.setSpan(parent, span), start: now(), method, scheme, activeAttributes, holds }
@@ -96,23 +109,23 @@ function endRequest(c: Context, r: RequestTelemetry, self: unknown, thrown: unkn
     const route = routeOf(c, self)
     const span = r.span
     if (route) {
-      span.setAttribute('http.route', route)
+      span.setAttribute(ATTR_HTTP_ROUTE, route)
       span.updateName(`${r.method === '_OTHER' ? 'HTTP' : r.method} ${route}`)
     }
-    span.setAttribute('http.response.status_code', status)
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
     if (error) span.recordException(error)
-    if (errorType) span.setAttribute('error.type', errorType)
+    if (errorType) span.setAttribute(ATTR_ERROR_TYPE, errorType)
     if (error || status >= 500) span.setStatus({ code: STATUS_ERROR, message: error?.message })
     span.end()
     const duration = now() - r.start
     if (telemetry.tracerProvider.recordUnsampled) telemetry.tail?.close(c, span, duration, r.holds)
     // Keys in sorted order, so the series lookup needs no sort.
     const metricAttributes: Attributes = {}
-    if (errorType) metricAttributes['error.type'] = errorType
-    metricAttributes['http.request.method'] = r.activeAttributes['http.request.method']
-    metricAttributes['http.response.status_code'] = status
-    if (route) metricAttributes['http.route'] = route
-    metricAttributes['url.scheme'] = r.scheme
+    if (errorType) metricAttributes[ATTR_ERROR_TYPE] = errorType
+    metricAttributes[ATTR_HTTP_REQUEST_METHOD] = r.activeAttributes[ATTR_HTTP_REQUEST_METHOD]
+    metricAttributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status
+    if (route) metricAttributes[ATTR_HTTP_ROUTE] = route
+    metricAttributes[ATTR_URL_SCHEME] = r.scheme
     telemetry.own.serverDuration.record(duration / 1000, metricAttributes)
     ;(errorType ? telemetry.own.errors : telemetry.own.invocations).add(1, FAAS_HTTP)
     flushAfterResponse(c)

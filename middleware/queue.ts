@@ -1,4 +1,15 @@
 import { type Attributes, type Counter, type Link, context, propagation, trace } from '@opentelemetry/api'
+import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions'
+import {
+  ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
+  ATTR_MESSAGING_DESTINATION_NAME,
+  ATTR_MESSAGING_MESSAGE_ID,
+  ATTR_MESSAGING_OPERATION_NAME,
+  ATTR_MESSAGING_OPERATION_TYPE,
+  ATTR_MESSAGING_SYSTEM,
+  METRIC_MESSAGING_CLIENT_CONSUMED_MESSAGES,
+  METRIC_MESSAGING_CLIENT_SENT_MESSAGES,
+} from '@opentelemetry/semantic-conventions/incubating'
 import { KIND_CONSUMER, KIND_PRODUCER, STATUS_ERROR } from './api-values.ts'
 import type { OtelOptions } from './config.ts'
 import { type JsonEncoding, useJsonEncoding } from './export.ts'
@@ -34,8 +45,8 @@ const counters = () => {
   if (instruments) return instruments
   const meter = telemetry.meterProvider.getMeter('edge-otel')
   return (instruments = {
-    sent: meter.createCounter('messaging.client.sent.messages', { unit: '{message}' }),
-    consumed: meter.createCounter('messaging.client.consumed.messages', { unit: '{message}' }),
+    sent: meter.createCounter(METRIC_MESSAGING_CLIENT_SENT_MESSAGES, { unit: '{message}' }),
+    consumed: meter.createCounter(METRIC_MESSAGING_CLIENT_CONSUMED_MESSAGES, { unit: '{message}' }),
     deadLettered: meter.createCounter('edge_otel.queue.dead_lettered', { unit: '{message}' }),
   })
 }
@@ -57,18 +68,18 @@ function wrap<Body>(body: Body, ctx = context.active()): TracedEnvelope<Body> {
 export function instrumentQueue<Body>(queue: QueueLike<Body>, queueName: string): QueueLike<Body> {
   const send = async (count: number, run: (ctx: ReturnType<typeof context.active>) => Promise<unknown>) => {
     const attributes: Attributes = {
-      'messaging.system': SYSTEM,
-      'messaging.destination.name': queueName,
-      'messaging.operation.type': 'send',
-      'messaging.operation.name': 'send',
+      [ATTR_MESSAGING_SYSTEM]: SYSTEM,
+      [ATTR_MESSAGING_DESTINATION_NAME]: queueName,
+      [ATTR_MESSAGING_OPERATION_TYPE]: 'send',
+      [ATTR_MESSAGING_OPERATION_NAME]: 'send',
     }
-    if (count > 1) attributes['messaging.batch.message_count'] = count
+    if (count > 1) attributes[ATTR_MESSAGING_BATCH_MESSAGE_COUNT] = count
     const span = telemetry.own.tracer.startSpan(`send ${queueName}`, { kind: KIND_PRODUCER, attributes })
-    const metric: Attributes = { 'messaging.system': SYSTEM, 'messaging.destination.name': queueName }
+    const metric: Attributes = { [ATTR_MESSAGING_SYSTEM]: SYSTEM, [ATTR_MESSAGING_DESTINATION_NAME]: queueName }
     try {
       return await run(trace.setSpan(context.active(), span))
     } catch (error) {
-      metric['error.type'] = recordFailure(span, error)
+      metric[ATTR_ERROR_TYPE] = recordFailure(span, error)
       throw error
     } finally {
       span.end()
@@ -122,14 +133,14 @@ export function instrumentQueueHandler<Body, Env = Record<string, unknown>>(
     )
     const links: Link[] = parents.filter((p) => p !== undefined).map((p) => ({ context: p! }))
     const common: Attributes = {
-      'messaging.system': SYSTEM,
-      'messaging.destination.name': batch.queue,
-      'messaging.operation.type': 'process',
-      'messaging.operation.name': 'process',
+      [ATTR_MESSAGING_SYSTEM]: SYSTEM,
+      [ATTR_MESSAGING_DESTINATION_NAME]: batch.queue,
+      [ATTR_MESSAGING_OPERATION_TYPE]: 'process',
+      [ATTR_MESSAGING_OPERATION_NAME]: 'process',
     }
     const batchSpan = tracer.startSpan(
       `process ${batch.queue}`,
-      { kind: KIND_CONSUMER, links, attributes: { ...common, 'messaging.batch.message_count': batch.messages.length } },
+      { kind: KIND_CONSUMER, links, attributes: { ...common, [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: batch.messages.length } },
       REQUEST_ROOT,
     )
     const batchContext = trace.setSpan(REQUEST_ROOT, batchSpan)
@@ -138,10 +149,10 @@ export function instrumentQueueHandler<Body, Env = Record<string, unknown>>(
       const parent = parents[i]
       const span = tracer.startSpan(
         `process ${batch.queue}`,
-        { kind: KIND_CONSUMER, links: parent ? [{ context: parent }] : [], attributes: { ...common, 'messaging.message.id': message.id } },
+        { kind: KIND_CONSUMER, links: parent ? [{ context: parent }] : [], attributes: { ...common, [ATTR_MESSAGING_MESSAGE_ID]: message.id } },
         batchContext,
       )
-      const metric: Attributes = { 'messaging.system': SYSTEM, 'messaging.destination.name': batch.queue }
+      const metric: Attributes = { [ATTR_MESSAGING_SYSTEM]: SYSTEM, [ATTR_MESSAGING_DESTINATION_NAME]: batch.queue }
       const unwrapped: QueueMessage<Body> = {
         id: message.id,
         attempts: message.attempts,
@@ -153,7 +164,7 @@ export function instrumentQueueHandler<Body, Env = Record<string, unknown>>(
         await telemetry.contextManager.with(trace.setSpan(batchContext, span), () => process(unwrapped, env, ctx))
         message.ack()
       } catch (error) {
-        metric['error.type'] = recordFailure(span, error)
+        metric[ATTR_ERROR_TYPE] = recordFailure(span, error)
         batchSpan.setStatus({ code: STATUS_ERROR })
         if (message.attempts > maxRetries) {
           span.setAttribute('edge_otel.queue.dead_lettered', true)

@@ -1,3 +1,4 @@
+import { ATTR_OTEL_COMPONENT_NAME } from '@opentelemetry/semantic-conventions/incubating'
 import type { OtelOptions } from './config.ts'
 import { isSpilledPayload, toPayload } from './spill.ts'
 import { telemetry } from './telemetry.ts'
@@ -35,7 +36,7 @@ export function replayTelemetry(options: OtelOptions = {}) {
       try {
         await transport.send(payload)
         message.ack()
-        const attributes = { 'otel.component.name': `${LIBRARY_NAME}/${payload.signal}` }
+        const attributes = { [ATTR_OTEL_COMPONENT_NAME]: `${LIBRARY_NAME}/${payload.signal}` }
         telemetry.own.replayed.add(payload.items, attributes)
       } catch (error) {
         telemetry.warnOnce(`replaying spilled ${payload.signal} failed (${String(error)}); the queue will retry it.`, `replay:${payload.signal}`)

@@ -1,5 +1,6 @@
 import { trace } from '@opentelemetry/api'
 import { KIND_SERVER } from './api-values.ts'
+import { ATTR_FAAS_CRON, ATTR_FAAS_TRIGGER, FAAS_TRIGGER_VALUE_TIMER } from '@opentelemetry/semantic-conventions/incubating'
 import type { OtelOptions } from './config.ts'
 import { REQUEST_ROOT } from './context.ts'
 import { type JsonEncoding, useJsonEncoding } from './export.ts'
@@ -27,7 +28,7 @@ export function instrumentScheduled<Env = Record<string, unknown>>(
     telemetry.configure(env as Record<string, unknown>, options)
     const span = telemetry.own.tracer.startSpan(
       `cron ${controller.cron}`,
-      { kind: KIND_SERVER, attributes: { 'faas.trigger': 'timer', 'faas.cron': controller.cron } },
+      { kind: KIND_SERVER, attributes: { [ATTR_FAAS_TRIGGER]: FAAS_TRIGGER_VALUE_TIMER, [ATTR_FAAS_CRON]: controller.cron } },
       REQUEST_ROOT,
     )
     try {

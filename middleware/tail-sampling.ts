@@ -1,4 +1,5 @@
 import type { Attributes, Span } from '@opentelemetry/api'
+import { ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions'
 import type { Context } from 'hono'
 import { FLAG_SAMPLED, KIND_CLIENT, STATUS_ERROR } from './api-values.ts'
 import { type ResolvedConfig, oneOf, read, resolveLimit } from './config.ts'
@@ -48,7 +49,7 @@ export interface TailSink {
 }
 
 const failed = (span: FinishedSpan) =>
-  span.status.code === STATUS_ERROR && !(span.kind === KIND_CLIENT && (span.attributes['http.response.status_code'] as number) < 500)
+  span.status.code === STATUS_ERROR && !(span.kind === KIND_CLIENT && (span.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] as number) < 500)
 
 function concat(chunks: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))

@@ -10,6 +10,32 @@ import {
   trace,
 } from '@opentelemetry/api'
 import { FLAG_SAMPLED, VALUE_INT } from './api-values.ts'
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_SERVICE_INSTANCE_ID,
+  ATTR_SERVICE_NAME,
+  ATTR_SERVICE_VERSION,
+  ATTR_TELEMETRY_SDK_LANGUAGE,
+  ATTR_TELEMETRY_SDK_NAME,
+  ATTR_TELEMETRY_SDK_VERSION,
+  METRIC_HTTP_CLIENT_REQUEST_DURATION,
+  METRIC_HTTP_SERVER_REQUEST_DURATION,
+} from '@opentelemetry/semantic-conventions'
+import {
+  ATTR_CLOUD_PLATFORM,
+  ATTR_CLOUD_PROVIDER,
+  ATTR_FAAS_INSTANCE,
+  ATTR_FAAS_NAME,
+  ATTR_OTEL_COMPONENT_NAME,
+  ATTR_OTEL_COMPONENT_TYPE,
+  METRIC_FAAS_COLDSTARTS,
+  METRIC_FAAS_ERRORS,
+  METRIC_FAAS_INVOCATIONS,
+  METRIC_HTTP_SERVER_ACTIVE_REQUESTS,
+  METRIC_OTEL_SDK_EXPORTER_METRIC_DATA_POINT_EXPORTED,
+  METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED,
+  METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED,
+} from '@opentelemetry/semantic-conventions/incubating'
 import { type OtelOptions, type ResolvedConfig, resolveConfig } from './config.ts'
 import { AsyncLocalStorageContextManager } from './context.ts'
 import { ExportError, type OtlpPayload, type SendResult, type Transport, encodeMetrics, encodeTraces, errorTypeOf, jsonEncoding } from './export.ts'
@@ -54,28 +80,28 @@ function createInstruments(tracerProvider: EdgeTracerProvider, meterProvider: Ed
   const meter = meterProvider.getMeter(LIBRARY_NAME, LIBRARY_VERSION)
   return {
     tracer: tracerProvider.getTracer(LIBRARY_NAME, LIBRARY_VERSION),
-    serverDuration: meter.createHistogram('http.server.request.duration', {
+    serverDuration: meter.createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, {
       unit: 's',
       advice: { explicitBucketBoundaries: HTTP_DURATION_BOUNDARIES },
     }),
-    clientDuration: meter.createHistogram('http.client.request.duration', {
+    clientDuration: meter.createHistogram(METRIC_HTTP_CLIENT_REQUEST_DURATION, {
       unit: 's',
       advice: { explicitBucketBoundaries: HTTP_DURATION_BOUNDARIES },
     }),
-    activeRequests: meter.createUpDownCounter('http.server.active_requests', {
+    activeRequests: meter.createUpDownCounter(METRIC_HTTP_SERVER_ACTIVE_REQUESTS, {
       unit: '{request}',
     }),
-    coldStarts: meter.createCounter('faas.coldstarts', { unit: '{coldstart}', valueType: VALUE_INT }),
-    invocations: meter.createCounter('faas.invocations', { unit: '{invocation}', valueType: VALUE_INT }),
-    errors: meter.createCounter('faas.errors', { unit: '{error}', valueType: VALUE_INT }),
-    spansExported: meter.createCounter('otel.sdk.exporter.span.exported', {
+    coldStarts: meter.createCounter(METRIC_FAAS_COLDSTARTS, { unit: '{coldstart}', valueType: VALUE_INT }),
+    invocations: meter.createCounter(METRIC_FAAS_INVOCATIONS, { unit: '{invocation}', valueType: VALUE_INT }),
+    errors: meter.createCounter(METRIC_FAAS_ERRORS, { unit: '{error}', valueType: VALUE_INT }),
+    spansExported: meter.createCounter(METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED, {
       unit: '{span}',
       valueType: VALUE_INT,
     }),
     spilled: meter.createCounter('edge_otel.exporter.spilled', { unit: '{item}', valueType: VALUE_INT }),
-    spansProcessed: meter.createCounter('otel.sdk.processor.span.processed', { unit: '{span}', valueType: VALUE_INT }),
+    spansProcessed: meter.createCounter(METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED, { unit: '{span}', valueType: VALUE_INT }),
     replayed: meter.createCounter('edge_otel.exporter.replayed', { unit: '{item}', valueType: VALUE_INT }),
-    pointsExported: meter.createCounter('otel.sdk.exporter.metric_data_point.exported', {
+    pointsExported: meter.createCounter(METRIC_OTEL_SDK_EXPORTER_METRIC_DATA_POINT_EXPORTED, {
       unit: '{data_point}',
       valueType: VALUE_INT,
     }),
@@ -151,21 +177,21 @@ export class Telemetry {
     this.meterProvider.settings.cardinalityLimit = config.cardinalityLimit
     this.sensitiveQueryKeys = sensitiveKeys(config.redactQueryParameters)
     this.resource = {
-      'telemetry.sdk.name': LIBRARY_NAME,
-      'telemetry.sdk.language': 'webjs',
-      'telemetry.sdk.version': LIBRARY_VERSION,
-      'cloud.provider': 'cloudflare',
-      'cloud.platform': 'cloudflare.workers',
-      'faas.name': config.serviceName,
-      'faas.instance': this.instanceId,
+      [ATTR_TELEMETRY_SDK_NAME]: LIBRARY_NAME,
+      [ATTR_TELEMETRY_SDK_LANGUAGE]: 'webjs',
+      [ATTR_TELEMETRY_SDK_VERSION]: LIBRARY_VERSION,
+      [ATTR_CLOUD_PROVIDER]: 'cloudflare',
+      [ATTR_CLOUD_PLATFORM]: 'cloudflare.workers',
+      [ATTR_FAAS_NAME]: config.serviceName,
+      [ATTR_FAAS_INSTANCE]: this.instanceId,
       ...config.resourceAttributes,
       // After the spread: OTEL_SERVICE_NAME and the option win over OTEL_RESOURCE_ATTRIBUTES.
-      'service.name': config.serviceName,
-      'service.instance.id': this.instanceId,
+      [ATTR_SERVICE_NAME]: config.serviceName,
+      [ATTR_SERVICE_INSTANCE_ID]: this.instanceId,
     }
     const versionMetadata = env?.CF_VERSION_METADATA as { id?: unknown } | undefined
-    if (this.resource['service.version'] === undefined && typeof versionMetadata?.id === 'string') {
-      this.resource['service.version'] = versionMetadata.id
+    if (this.resource[ATTR_SERVICE_VERSION] === undefined && typeof versionMetadata?.id === 'string') {
+      this.resource[ATTR_SERVICE_VERSION] = versionMetadata.id
     }
     for (const signal of Object.values(config.signals)) {
       if (signal?.protocol === 'http/json' && !jsonEncoding()) {
@@ -225,9 +251,9 @@ export class Telemetry {
     const dropped = this.#droppedSpans
     this.#droppedSpans = 0
     // Spans the buffer took, and the ones it had to drop (reported with this flush's metrics).
-    const processor = { 'otel.component.type': 'batching_span_processor' }
+    const processor = { [ATTR_OTEL_COMPONENT_TYPE]: 'batching_span_processor' }
     if (spans.length) this.own.spansProcessed.add(spans.length, processor)
-    if (dropped) this.own.spansProcessed.add(dropped, { ...processor, 'error.type': 'queue_full' })
+    if (dropped) this.own.spansProcessed.add(dropped, { ...processor, [ATTR_ERROR_TYPE]: 'queue_full' })
     try {
       const collected = await this.meterProvider.collect()
       const config = this.config
@@ -258,8 +284,8 @@ export class Telemetry {
    */
   async #send(p: OtlpPayload): Promise<void> {
     const attributes: Attributes = {
-      'otel.component.type': `otlp_http${p.contentType === 'application/json' ? '_json' : ''}_${p.signal === 'traces' ? 'span' : p.signal === 'logs' ? 'log' : 'metric'}_exporter`,
-      'otel.component.name': `${LIBRARY_NAME}/${p.signal}`,
+      [ATTR_OTEL_COMPONENT_TYPE]: `otlp_http${p.contentType === 'application/json' ? '_json' : ''}_${p.signal === 'traces' ? 'span' : p.signal === 'logs' ? 'log' : 'metric'}_exporter`,
+      [ATTR_OTEL_COMPONENT_NAME]: `${LIBRARY_NAME}/${p.signal}`,
     }
     // Log exports are not counted here (the logs module counts processed records).
     const counter = p.signal === 'traces' ? this.own.spansExported : p.signal === 'metrics' ? this.own.pointsExported : UNCOUNTED
@@ -272,7 +298,7 @@ export class Telemetry {
     const rejected = Math.min(p.items, result?.rejected ?? 0)
     if (rejected > 0) {
       this.warnOnce(`the collector rejected ${rejected} of ${p.items} ${p.signal} items: ${result?.message}`, `${p.signal}:rejected`)
-      counter.add(rejected, { ...attributes, 'error.type': 'rejected' })
+      counter.add(rejected, { ...attributes, [ATTR_ERROR_TYPE]: 'rejected' })
     }
     if (p.items > rejected) counter.add(p.items - rejected, attributes)
   }
@@ -295,7 +321,7 @@ export class Telemetry {
         this.warnOnce(`spilling ${p.signal} failed (${String(error)}).`, `${p.signal}:spill-failed`)
       }
     }
-    counter.add(p.items, { ...attributes, 'error.type': type })
+    counter.add(p.items, { ...attributes, [ATTR_ERROR_TYPE]: type })
     this.warnOnce(
       `export of ${p.signal} failed (${message}); ${p.items} items were dropped.${reason instanceof ExportError && reason.retryable ? ` Bind a Queue as ${this.config?.spillQueueBinding} to keep them.` : ''}`,
       `${p.signal}:${type}`,

@@ -15,6 +15,7 @@ import {
   type SpanKind,
   trace,
 } from '@opentelemetry/api'
+import { ATTR_ERROR_TYPE, ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE } from '@opentelemetry/semantic-conventions'
 import { FLAG_SAMPLED, KIND_INTERNAL, STATUS_ERROR, STATUS_OK, STATUS_UNSET } from './api-values.ts'
 import { now, toMillis } from './clock.ts'
 import { newSpanId, newTraceId } from './ids.ts'
@@ -69,7 +70,7 @@ export interface FinishedSpan {
 export function recordFailure(span: Span, error: unknown): string {
   const type = errorTypeOf(error)
   span.recordException(error as Exception)
-  span.setAttribute('error.type', type)
+  span.setAttribute(ATTR_ERROR_TYPE, type)
   span.setStatus({ code: STATUS_ERROR, message: error instanceof Error ? error.message : String(error) })
   return type
 }
@@ -207,12 +208,12 @@ class RecordingSpan implements Span, FinishedSpan {
   recordException(exception: Exception, time?: TimeInput): void {
     const attributes: Attributes = {}
     if (typeof exception === 'string') {
-      attributes['exception.message'] = exception
+      attributes[ATTR_EXCEPTION_MESSAGE] = exception
     } else if (exception) {
       const name = exception.name || (exception as { constructor?: { name?: string } }).constructor?.name
-      if (name) attributes['exception.type'] = name
-      if (exception.message) attributes['exception.message'] = exception.message
-      if (exception.stack) attributes['exception.stacktrace'] = exception.stack
+      if (name) attributes[ATTR_EXCEPTION_TYPE] = name
+      if (exception.message) attributes[ATTR_EXCEPTION_MESSAGE] = exception.message
+      if (exception.stack) attributes[ATTR_EXCEPTION_STACKTRACE] = exception.stack
     }
     this.addEvent('exception', attributes, time)
   }
