@@ -3,6 +3,7 @@
 // shell, telemetry goes there instead and no receiver starts.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { watchLibrary } from '../middleware/build.ts'
 import { formatMetrics, formatSpans } from './receiver/print.ts'
 import { startReceiver } from './receiver/server.ts'
 
@@ -23,6 +24,9 @@ if (endpoint) {
   console.log(`[dev] local OTLP receiver on ${endpoint}: traces and metrics are printed here`)
 }
 
+// The functions import `edge-otel` from its build; rebuilt on every change, and wrangler reloads.
+const stopWatching = await watchLibrary()
+
 const wrangler = fileURLToPath(new URL('../node_modules/wrangler/bin/wrangler.js', import.meta.url))
 const child = spawn(process.execPath, [wrangler, 'dev', ...CONFIGS.flatMap((c) => ['-c', c]), ...process.argv.slice(2)], {
   stdio: 'inherit',
@@ -40,5 +44,6 @@ process.on('SIGINT', stop)
 process.on('SIGTERM', stop)
 child.on('exit', async (code) => {
   await receiver?.close()
+  await stopWatching()
   process.exit(code ?? 0)
 })

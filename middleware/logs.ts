@@ -34,9 +34,8 @@ let records: LogRecord[] = []
 let dropped = 0
 let processed: Counter | undefined
 
-type ConsoleMethod = 'debug' | 'log' | 'info' | 'warn' | 'error'
 // The console as it was before captureConsole(), so our own JSON lines are never captured again.
-let original: Pick<Console, ConsoleMethod> | undefined
+let original: Console | undefined
 
 function redact(attributes: Attributes | undefined): Attributes {
   const out: Attributes = {}
@@ -96,19 +95,13 @@ let capturing = false
 export function captureConsole(): void {
   if (capturing) return
   capturing = true
-  const before = { debug: console.debug, log: console.log, info: console.info, warn: console.warn, error: console.error }
+  const before = { ...console }
   original = before
-  const levels: Array<[ConsoleMethod, Severity]> = [
-    ['debug', 'debug'],
-    ['log', 'info'],
-    ['info', 'info'],
-    ['warn', 'warn'],
-    ['error', 'error'],
-  ]
-  for (const [method, severity] of levels) {
+  for (const method of ['debug', 'log', 'info', 'warn', 'error'] as const) {
     console[method] = (...args: unknown[]) => {
       if (trace.getSpan(context.active())) {
-        record(severity, args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.stack ?? a.message : safeJson(a))).join(' '), {})
+        const message = args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.stack ?? a.message : safeJson(a))).join(' ')
+        record(method === 'log' ? 'info' : method, message, {})
       }
       before[method](...args)
     }

@@ -1,0 +1,96 @@
+// Builds the package as users install it: `dist/index.js`, one ESM file with the library's modules,
+// `@opentelemetry/api` and `hono` left to the user's bundler. `npm install` (prepare), `npm test`,
+// `npm run dev` and `npm run bench` run it; `node middleware/build.ts` runs it by hand.
+//
+// Two steps make the user's worker smaller (README, Performance):
+// - each `@opentelemetry/semantic-conventions` constant the source imports is written in as its string,
+//   because a bundler keeps every imported constant as a variable of its own;
+// - the internal property names below are shortened. Public options, exported types, OTLP/JSON fields
+//   and every name an external type declares stay as they are: `build.test.ts` checks the list.
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import * as stable from '@opentelemetry/semantic-conventions'
+import * as incubating from '@opentelemetry/semantic-conventions/incubating'
+import { type BuildOptions, type Plugin, build, context } from 'esbuild'
+
+export const ENTRY = fileURLToPath(new URL('./index.ts', import.meta.url))
+export const DIST = fileURLToPath(new URL('./dist/index.js', import.meta.url))
+
+/** Properties that only the library's own modules read and write. */
+export const INTERNAL_PROPERTIES = [
+  // the span class, as the encoders read it
+  'attributeValueLength', 'droppedAttributes', 'droppedEvents', 'droppedLinks', 'parentIsRemote',
+  'attributeCount', 'eventCount', 'linkCount', 'spanLimits',
+  // the protobuf writer
+  'hexBytes', 'timeNanos', 'fixed32', 'sfixed64', 'packedDouble', 'packedFixed64', 'varint', 'int64', 'double', 'bool',
+  // the per-isolate runtime and its configuration
+  'sensitiveQueryKeys', 'meterProvider', 'tracerProvider', 'own', 'warnOnce', 'takeColdStart',
+  'requestEnded', 'recordUnsampled', 'spillQueue', 'maxExportBatchSize', 'maxQueueSize',
+  'retryDeadline', 'cardinalityLimit',
+  // the library's own instruments
+  'serverDuration', 'clientDuration', 'activeRequests', 'coldStarts', 'invocations', 'spansExported', 'pointsExported',
+  'spansProcessed', 'spilled', 'replayed',
+  // metrics: instruments, series and collected points
+  'series', 'seriesFor', 'lastCollect', 'instruments', 'monotonic', 'meters', 'boundaries', 'collect',
+  // the middleware's request state and tail sampling
+  'activeAttributes', 'holds', 'sink', 'answered', 'onEnd', 'handedItems', 'handBack', 'handed',
+  // queues
+  'sent', 'consumed',
+]
+
+const SEMCONV_IMPORT = /import\s*\{([^}]*)\}\s*from\s*'@opentelemetry\/semantic-conventions(?:\/incubating)?'\n?/g
+const SEMCONV: Record<string, unknown> = { ...stable, ...incubating }
+
+/** The module's source with its semantic-convention imports replaced by their string values. */
+export function inlineSemanticConventions(source: string, file: string): string {
+  const names: string[] = []
+  let out = source.replace(SEMCONV_IMPORT, (_, list: string) => {
+    names.push(...list.split(',').map((n) => n.trim()).filter(Boolean))
+    return ''
+  })
+  for (const name of names) {
+    const value = SEMCONV[name]
+    if (typeof value !== 'string') throw new Error(`${file}: ${name} is not a string constant of @opentelemetry/semantic-conventions`)
+    out = out.replace(new RegExp(`\\b${name}\\b`, 'g'), JSON.stringify(value))
+  }
+  return out
+}
+
+const semanticConventions: Plugin = {
+  name: 'inline-semantic-conventions',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]middleware[\\/][\w-]+\.ts$/ }, async (args) => ({
+      contents: inlineSemanticConventions(await readFile(args.path, 'utf8'), args.path),
+      loader: 'ts',
+    }))
+  },
+}
+
+export const buildOptions = (outfile = DIST): BuildOptions => ({
+  entryPoints: [ENTRY],
+  outfile,
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  external: ['@opentelemetry/api', 'hono', 'hono/*', 'node:*', 'cloudflare:*'],
+  mangleProps: new RegExp(`^(${INTERNAL_PROPERTIES.join('|')})$`),
+  plugins: [semanticConventions],
+  sourcemap: true,
+  logLevel: 'warning',
+})
+
+/** Builds `dist/index.js` once. */
+export async function buildLibrary(outfile = DIST): Promise<void> {
+  await build(buildOptions(outfile))
+}
+
+/** Builds, then rebuilds on every change to the library's sources (for `npm run dev`). */
+export async function watchLibrary(): Promise<() => Promise<void>> {
+  const ctx = await context(buildOptions())
+  await ctx.rebuild()
+  await ctx.watch()
+  return () => ctx.dispose()
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await buildLibrary()
