@@ -2,32 +2,14 @@ import { metrics, trace } from '@opentelemetry/api'
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { type ReceivedMetric, type ReceivedSpan, decodeRequest, metricsOf, spansOf } from '../infra/receiver/decode.ts'
+import { decodeRequest, spansOf } from '../infra/receiver/decode.ts'
+import { DecodingTransport, executionContext } from '../test/decoding-transport.ts'
 import type { FinishedSpan } from './tracer.ts'
 import type { OtlpPayload, Transport } from './export.ts'
 import { type OtelMiddlewareOptions, otel } from './otel.ts'
 import { tailSampling } from './tail-sampling.ts'
 import { telemetry } from './telemetry.ts'
 
-/** A transport that decodes what it is given with the independent protobufjs decoder. */
-class DecodingTransport implements Transport {
-  spans: ReceivedSpan[] = []
-  metrics: ReceivedMetric[] = []
-  async send(p: OtlpPayload) {
-    const body = typeof p.body === 'string' ? new TextEncoder().encode(p.body) : p.body
-    const decoded = decodeRequest(p.signal, p.contentType, body)
-    if (p.signal === 'traces') this.spans.push(...spansOf(decoded))
-    else this.metrics.push(...metricsOf(decoded))
-  }
-}
-
-function executionContext() {
-  const pending: Promise<unknown>[] = []
-  return {
-    pending,
-    ctx: { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException() {}, props: {} } as unknown as ExecutionContext,
-  }
-}
 
 const ENV = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' }
 
@@ -230,6 +212,13 @@ describe('sampling', () => {
       return c.text('slow')
     })
     a.get('/missing', (c) => c.json({ error: 'no such thing' }, 404))
+    a.get('/late', (c) => {
+      // A span that ends after the response, in waitUntil.
+      const span = trace.getTracer('app').startSpan('write audit log')
+      c.executionCtx.waitUntil(new Promise((r) => setTimeout(r, 5)).then(() => span.end()))
+      if (c.req.query('fail') !== undefined) throw new Error('failed before the audit log was written')
+      return c.text('ok')
+    })
     a.get('/calls', async (c) => {
       const { instrumentFetch } = await import('./fetch.ts')
       // ?binding: called as a service binding would be.
@@ -314,6 +303,15 @@ describe('sampling', () => {
       expect(messages).toContain('[edge-otel] EDGE_OTEL_TAIL_SAMPLING="yes" is not supported; using "on". Set it to one of "on", "off".')
       expect(messages).toContain('[edge-otel] EDGE_OTEL_TAIL_SAMPLING_SLOW_MS="soon" is not a non-negative integer; using 30.')
       warn.mockRestore()
+    })
+
+    it('exports a span that ends after the response when its trace was kept, and only then', async () => {
+      const kept = new DecodingTransport()
+      await serve(sampledApp(kept), '/late?fail', TAIL, callerUnsampled)
+      expect(kept.spans.map((s) => s.name).sort()).toEqual(['GET /late', 'write audit log'])
+      const dropped = new DecodingTransport()
+      await serve(sampledApp(dropped), '/late', TAIL, callerUnsampled)
+      expect(dropped.spans).toHaveLength(0)
     })
 
     it('keeps a request slower than EDGE_OTEL_TAIL_SAMPLING_SLOW_MS', async () => {

@@ -13,6 +13,7 @@ import {
 import { KIND_CONSUMER, KIND_PRODUCER, STATUS_ERROR } from './api-values.ts'
 import type { OtelOptions } from './config.ts'
 import { type JsonEncoding, useJsonEncoding } from './export.ts'
+import { now } from './clock.ts'
 import { REQUEST_ROOT } from './context.ts'
 import { telemetry } from './telemetry.ts'
 import { recordFailure } from './tracer.ts'
@@ -115,6 +116,7 @@ export interface QueueHandlerOptions extends OtelOptions {
  * child span per message. `process` gets each message with its original body. A message that
  * throws is recorded as an error and retried; on its last attempt it is marked, and counted in
  * `edge_otel.queue.dead_lettered`, since the queue then moves it to its `dead_letter_queue`.
+ * With `tailSampling: tailSampling()`, a batch the head sampler drops is kept when a message failed.
  *
  * @example
  * export default { queue: instrumentQueueHandler(async (message, env) => ship(message.body)) }
@@ -144,6 +146,8 @@ export function instrumentQueueHandler<Body, Env = Record<string, unknown>>(
       REQUEST_ROOT,
     )
     const batchContext = trace.setSpan(REQUEST_ROOT, batchSpan)
+    const start = now()
+    const holds = telemetry.tail?.open(batchSpan) ?? false
     const { consumed, deadLettered } = counters()
     for (const [i, message] of batch.messages.entries()) {
       const parent = parents[i]
@@ -177,6 +181,7 @@ export function instrumentQueueHandler<Body, Env = Record<string, unknown>>(
       }
     }
     batchSpan.end()
+    if (telemetry.tracerProvider.recordUnsampled) telemetry.tail?.close(batchSpan, now() - start, holds)
     ctx.waitUntil(telemetry.flush())
   }
 }

@@ -1,6 +1,7 @@
 import { trace } from '@opentelemetry/api'
 import { KIND_SERVER } from './api-values.ts'
 import { ATTR_FAAS_CRON, ATTR_FAAS_TRIGGER, FAAS_TRIGGER_VALUE_TIMER } from '@opentelemetry/semantic-conventions/incubating'
+import { now } from './clock.ts'
 import type { OtelOptions } from './config.ts'
 import { REQUEST_ROOT } from './context.ts'
 import { type JsonEncoding, useJsonEncoding } from './export.ts'
@@ -15,6 +16,7 @@ interface Controller {
 /**
  * A traced `scheduled()` handler: a span with `faas.trigger=timer` and `faas.cron`, active while
  * the handler runs, exported in the same way as requests, after the handler, in `waitUntil`.
+ * With `tailSampling: tailSampling()`, a run the head sampler drops is kept when it failed or was slow.
  *
  * @example
  * export default { fetch: app.fetch, scheduled: instrumentScheduled(async (controller, env) => restock(env)) }
@@ -31,6 +33,8 @@ export function instrumentScheduled<Env = Record<string, unknown>>(
       { kind: KIND_SERVER, attributes: { [ATTR_FAAS_TRIGGER]: FAAS_TRIGGER_VALUE_TIMER, [ATTR_FAAS_CRON]: controller.cron } },
       REQUEST_ROOT,
     )
+    const start = now()
+    const holds = telemetry.tail?.open(span) ?? false
     try {
       await telemetry.contextManager.with(trace.setSpan(REQUEST_ROOT, span), () => handler(controller, env, ctx))
     } catch (error) {
@@ -38,6 +42,7 @@ export function instrumentScheduled<Env = Record<string, unknown>>(
       throw error
     } finally {
       span.end()
+      if (telemetry.tracerProvider.recordUnsampled) telemetry.tail?.close(span, now() - start, holds)
       ctx.waitUntil(telemetry.flush())
     }
   }

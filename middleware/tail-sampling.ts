@@ -25,6 +25,8 @@ const HANDED = 'edge-otel-spans'
 const MAX_HELD_SPANS = 2048
 /** Past this many encoded bytes (16 KiB in base64), a function decides for itself instead. */
 const MAX_HANDED_BYTES = 12 * 1024
+/** Decisions remembered after their request ended, for spans that end later (in `waitUntil`). */
+const MAX_DECIDED = 1024
 
 /** Spans held for one trace while its request runs. */
 interface HeldTrace {
@@ -84,6 +86,8 @@ function sameKey(a: string | null, b: string): boolean {
  */
 export class TailSampler {
   readonly held = new Map<string, HeldTrace>()
+  /** The traces kept by the last `MAX_DECIDED` decisions, oldest first. */
+  readonly #kept = new Set<string>()
   slowMs: number
   #key: string | undefined
   #sink: TailSink | undefined
@@ -114,25 +118,28 @@ export class TailSampler {
   }
 
   /**
-   * An unsampled span ended: held for its request's end, or dropped if no request holds its trace.
-   * One trace holds at most `MAX_HELD_SPANS` spans besides its request's own SERVER span; the rest are
-   * dropped and reported once.
+   * An unsampled span ended: held for its request's end, exported if its trace was kept before it ended
+   * (a span ended in `waitUntil`), dropped otherwise. One trace holds at most `MAX_HELD_SPANS` spans
+   * besides its request's own SERVER span; the rest are dropped and reported once.
    */
   onEnd(span: FinishedSpan): void {
     const held = this.held.get(span.context.traceId)
-    if (!held) return
+    if (!held) {
+      if (this.#kept.has(span.context.traceId)) this.#sink?.export(span)
+      return
+    }
     if (held.spans.length < MAX_HELD_SPANS || span.parentIsRemote || !span.parentSpanId) held.spans.push(span)
     else this.#sink?.warnOnce(`a request held more than ${MAX_HELD_SPANS} spans for tail sampling; the rest were dropped.`)
   }
 
   /**
-   * A request started; true if it holds its trace (the first request of an unsampled, recorded trace).
-   * A caller that sent the shared key gets the spans back instead of a decision.
+   * A request, batch or cron run started; true if it holds its trace (the first of an unsampled,
+   * recorded trace). A caller that sent the shared key gets the spans back instead of a decision.
    */
-  open(span: Span, headers: Headers): boolean {
+  open(span: Span, headers?: Headers): boolean {
     const { traceId, traceFlags } = span.spanContext()
     if (!span.isRecording() || traceFlags & FLAG_SAMPLED || this.held.has(traceId)) return false
-    const handBack = this.#key !== undefined && sameKey(headers.get(HAND_BACK), this.#key)
+    const handBack = this.#key !== undefined && sameKey(headers?.get(HAND_BACK) ?? null, this.#key)
     this.held.set(traceId, { spans: [], keep: false, handBack, handed: [], handedItems: 0 })
     return true
   }
@@ -186,25 +193,27 @@ export class TailSampler {
   }
 
   /**
-   * A request ended (its SERVER span too). The request that holds the trace decides, or hands the
-   * spans back to a caller that asked; a kept part is answered with a sampled `traceresponse` to a
-   * caller that sent `traceparent`.
+   * A request, batch or cron run ended (its root span too). The one that holds the trace decides, or
+   * hands the spans back to a caller that asked; a kept part of a request is answered with a sampled
+   * `traceresponse` to a caller that sent `traceparent`.
    */
-  close(c: Context, span: Span, durationMs: number, holds: boolean): void {
+  close(span: Span, durationMs: number, holds: boolean, c?: Context): void {
     const ctx = span.spanContext()
     let kept = (ctx.traceFlags & FLAG_SAMPLED) === 1
     const held = holds ? this.held.get(ctx.traceId) : undefined
     if (held) {
       this.held.delete(ctx.traceId)
       kept = durationMs > this.slowMs || held.keep || held.spans.some(failed)
-      if (held.handBack && this.#handBack(c, held, kept)) return
+      if (c && held.handBack && this.#handBack(c, held, kept)) return
       if (kept) {
         for (const s of held.spans) this.#sink?.export(s)
         this.#handed.push(...held.handed)
         this.#handedItems += held.handedItems
+        this.#kept.add(ctx.traceId)
+        if (this.#kept.size > MAX_DECIDED) this.#kept.delete(this.#kept.values().next().value!)
       }
     }
-    if (kept && (span as Partial<FinishedSpan>).parentIsRemote) {
+    if (c && kept && (span as Partial<FinishedSpan>).parentIsRemote) {
       setResponseHeader(c, 'traceresponse', formatTraceparent({ ...ctx, traceFlags: ctx.traceFlags | FLAG_SAMPLED }))
     }
   }
