@@ -2,7 +2,8 @@
 // test, so tests can see what landed there.
 import { createServer } from 'node:http'
 import { resolve } from 'node:path'
-import type { WorkerSpec } from './functions.ts'
+import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
+import { type RunningFunctions, type WorkerSpec, exampleFunctions, startFunctions } from './functions.ts'
 
 export interface DeadLetterRecorder {
   /** Bodies of the dead-lettered messages, as far as they carry `signal` and `items`. */
@@ -42,4 +43,37 @@ export async function deadLetterRecorder(queue: string, compatibilityDate: strin
 export async function until(predicate: () => boolean, ms: number): Promise<void> {
   const deadline = Date.now() + ms
   while (!predicate() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
+}
+
+export interface OrderQueue {
+  receiver: Receiver
+  functions: RunningFunctions
+  deadLetters: DeadLetterRecorder
+  /** POSTs an order to the gateway; orders publishes it for fulfillment. Resolves to the status. */
+  placeOrder(sku: string, quantity: number): Promise<number>
+  close(): Promise<void>
+}
+
+/** The example functions and a recorder on order-placed-dlq, exporting to a new receiver. */
+export async function startOrderQueue(vars: Record<string, string> = {}): Promise<OrderQueue> {
+  const receiver = await startReceiver()
+  const specs = exampleFunctions()
+  const deadLetters = await deadLetterRecorder('order-placed-dlq', specs[0].compatibilityDate)
+  const functions = await startFunctions([...specs, deadLetters.spec], { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, ...vars })
+  return {
+    receiver,
+    functions,
+    deadLetters,
+    async placeOrder(sku, quantity) {
+      const body = JSON.stringify({ sku, quantity })
+      const response = await functions.fetch('/orders', { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+      await response.arrayBuffer()
+      return response.status
+    },
+    async close() {
+      await functions.dispose()
+      await receiver.close()
+      await deadLetters.close()
+    },
+  }
 }

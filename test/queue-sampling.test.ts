@@ -1,42 +1,24 @@
 // Tail sampling in a queue consumer, in workerd with real Queues. The head sampler drops every trace
 // (always_off), so only the consumer's own tail decision can keep a batch.
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
-import { type DeadLetterRecorder, deadLetterRecorder, until } from './dead-letters.ts'
-import { type RunningFunctions, exampleFunctions, startFunctions } from './functions.ts'
+import { type OrderQueue, startOrderQueue, until } from './dead-letters.ts'
 import { STATUS_ERROR } from './trace-helpers.ts'
 
-let receiver: Receiver
-let functions: RunningFunctions
-let deadLetters: DeadLetterRecorder
-
+let queue: OrderQueue
 beforeAll(async () => {
-  receiver = await startReceiver()
-  const specs = exampleFunctions()
-  deadLetters = await deadLetterRecorder('order-placed-dlq', specs[0].compatibilityDate)
-  functions = await startFunctions([...specs, deadLetters.spec], { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_SAMPLER: 'always_off' })
+  queue = await startOrderQueue({ OTEL_TRACES_SAMPLER: 'always_off' })
 })
-
-afterAll(async () => {
-  await functions?.dispose()
-  await receiver?.close()
-  await deadLetters?.close()
-})
-
-async function placeOrder(sku: string, quantity: number) {
-  const response = await functions.fetch('/orders', { method: 'POST', body: JSON.stringify({ sku, quantity }), headers: { 'content-type': 'application/json' } })
-  await response.arrayBuffer()
-  return response.status
-}
+afterAll(() => queue?.close())
 
 /** Messages fulfillment consumed, from its metrics (never sampled). */
 const consumed = () =>
-  receiver.metrics
+  queue.receiver.metrics
     .filter((m) => m.name === 'messaging.client.consumed.messages' && m.resource['service.name'] === 'fulfillment')
     .flatMap((m) => m.points)
     .reduce((n, p) => n + (p.value ?? 0), 0)
 
 it('keeps every failed batch of a poison message whole, and drops the batch that went well', async () => {
+  const { receiver, deadLetters, placeOrder } = queue
   expect(await placeOrder('sku-fig', 2)).toBe(201)
   await receiver.waitFor(() => consumed() >= 1, 20_000, 'the good message consumed')
   expect(await placeOrder('sku-kiwi', 99)).toBe(201)

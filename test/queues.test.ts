@@ -1,35 +1,24 @@
 // Trace context across a Cloudflare Queue, dead letters and cron, in workerd with real Queues.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
-import { type DeadLetterRecorder, deadLetterRecorder, until } from './dead-letters.ts'
-import { type RunningFunctions, exampleFunctions, startFunctions } from './functions.ts'
+import { type OrderQueue, startOrderQueue, until } from './dead-letters.ts'
 import { SERVER, STATUS_ERROR, find } from './trace-helpers.ts'
 
 const PRODUCER = 4
 const CONSUMER = 5
 
-let receiver: Receiver
-let functions: RunningFunctions
-let deadLetters: DeadLetterRecorder
+let queue: OrderQueue
+let receiver: OrderQueue['receiver']
+let functions: OrderQueue['functions']
+let deadLetters: OrderQueue['deadLetters']
 
 beforeAll(async () => {
-  receiver = await startReceiver()
-  const specs = exampleFunctions()
-  deadLetters = await deadLetterRecorder('order-placed-dlq', specs[0].compatibilityDate)
-  functions = await startFunctions([...specs, deadLetters.spec], { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })
+  queue = await startOrderQueue()
+  ;({ receiver, functions, deadLetters } = queue)
 })
 
-afterAll(async () => {
-  await functions?.dispose()
-  await receiver?.close()
-  await deadLetters?.close()
-})
+afterAll(() => queue?.close())
 
-async function placeOrder(sku: string, quantity: number) {
-  const response = await functions.fetch('/orders', { method: 'POST', body: JSON.stringify({ sku, quantity }), headers: { 'content-type': 'application/json' } })
-  await response.arrayBuffer()
-  return response.status
-}
+const placeOrder = (sku: string, quantity: number) => queue.placeOrder(sku, quantity)
 
 describe('order-placed events through a Cloudflare Queue', () => {
   it('link the consumer to the HTTP request that produced the message', async () => {
