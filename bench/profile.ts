@@ -21,6 +21,8 @@ const bundle = await build({
   conditions: CONDITIONS,
   mainFields: ['module', 'main'],
   external: ['node:*'],
+  // The library's sources rather than its build, whose internal property names are shortened.
+  alias: { 'edge-otel': resolve(ROOT, 'middleware/index.ts') },
 })
 const mf = new Miniflare(
   convertV4MiniflareOptions({
