@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api'
 import { Hono } from 'hono'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { type ReceivedLog, type ReceivedSpan, decodeRequest, logsOf, metricsOf, spansOf } from '../infra/receiver/decode.ts'
@@ -98,19 +99,31 @@ describe('log', () => {
     }
   })
 
-  it('keeps at most 2048 records between exports and counts the rest as dropped', async () => {
+  it('keeps at most 256 records of one request, and 2048 between exports, and counts the rest as dropped', async () => {
     const spy = vi.spyOn(console, 'log').mockImplementation(() => {})
     const capture = new Capture()
-    const a = new Hono()
-    a.use(otel({ transport: capture, instrumentGlobalFetch: false, batchDelay: 0 }))
-    a.get('/', (c) => {
-      for (let i = 0; i < 2100; i++) log.info('line', { i })
-      return c.text('ok')
-    })
-    await serve(a, '/')
+    telemetry.configure(ENV, {}, capture)
+    /** Logs `n` records in a trace of its own, as one request would. */
+    const request = (n: number) =>
+      trace.getTracer('test').startActiveSpan('request', (span) => {
+        for (let i = 0; i < n; i++) log.info('line', { i })
+        span.end()
+      })
+    // One request logging in a loop: its first 256 records are exported, the rest counted.
+    request(300)
+    await telemetry.flush()
+    await telemetry.flush() // the drop counts made in the first flush go out with the next
+    expect(capture.logs).toHaveLength(256)
+    expect(capture.processed.find((p) => p.attributes['error.type'] === 'request_limit')?.value).toBe(44)
+    // Nine requests of 240 before one export: the buffer takes 2048.
+    capture.logs = []
+    capture.processed = []
+    for (let i = 0; i < 9; i++) request(240)
+    await telemetry.flush()
     await telemetry.flush()
     spy.mockRestore()
     expect(capture.logs).toHaveLength(2048)
-    expect(capture.processed.find((p) => p.attributes['error.type'] === 'queue_full')?.value).toBe(52)
+    expect(capture.processed.find((p) => p.attributes['error.type'] === 'queue_full')?.value).toBe(9 * 240 - 2048)
+    expect(capture.processed.find((p) => p.attributes['error.type'] === 'request_limit')).toBeUndefined()
   })
 })

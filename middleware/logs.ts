@@ -16,6 +16,8 @@ const SEVERITY_NUMBER: Record<Severity, number> = { debug: 5, info: 9, warn: 13,
 
 /** Log records held between exports (the spec's OTEL_BLRP_MAX_QUEUE_SIZE default); more are dropped and counted. */
 const MAX_RECORDS = 2048
+/** Log records one request (one trace) may add to an export, so a request logging in a loop cannot crowd out the others. */
+const MAX_RECORDS_PER_REQUEST = 256
 
 /** Attribute keys whose values are never logged as they are. */
 const SENSITIVE = /pass(word)?|secret|token|api[-_]?key|authorization|cookie|credential|session/i
@@ -32,6 +34,9 @@ interface LogRecord {
 
 let records: LogRecord[] = []
 let dropped = 0
+/** Records each trace added since the last export, and those over the per-request cap. */
+let perTrace = new Map<string | undefined, number>()
+let overRequest = 0
 let processed: Counter | undefined
 
 // The console as it was before captureConsole(), so our own JSON lines are never captured again.
@@ -52,8 +57,13 @@ function record(severity: Severity, message: string, attributes: Attributes): Lo
     entry.traceFlags = span.traceFlags
   }
   if (!telemetry.sources.includes(collectLogs)) telemetry.sources.push(collectLogs)
-  if (records.length >= MAX_RECORDS) dropped++
-  else records.push(entry)
+  const count = perTrace.get(entry.traceId) ?? 0
+  if (count >= MAX_RECORDS_PER_REQUEST) overRequest++
+  else if (records.length >= MAX_RECORDS) dropped++
+  else {
+    perTrace.set(entry.traceId, count + 1)
+    records.push(entry)
+  }
   return entry
 }
 
@@ -139,12 +149,16 @@ export function encodeLogsProto(resource: Attributes, logs: LogRecord[]): Uint8A
 function collectLogs(config: ResolvedConfig, resource: Attributes): OtlpPayload | undefined {
   const batch = records
   const lost = dropped
+  const capped = overRequest
   records = []
   dropped = 0
+  perTrace = new Map()
+  overRequest = 0
   processed ??= telemetry.meterProvider
     .getMeter(LIBRARY_NAME)
     .createCounter('otel.sdk.processor.log.processed', { unit: '{log_record}', valueType: VALUE_INT })
   if (lost) processed.add(lost, { [ATTR_ERROR_TYPE]: 'queue_full' })
+  if (capped) processed.add(capped, { [ATTR_ERROR_TYPE]: 'request_limit' })
   if (!batch.length || !config.signals.logs) return undefined
   processed.add(batch.length)
   return { signal: 'logs', contentType: 'application/x-protobuf', body: encodeLogsProto(resource, batch), items: batch.length }

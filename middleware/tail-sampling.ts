@@ -24,7 +24,7 @@ const HANDED = 'edge-otel-spans'
 /** Spans one request may hold for tail sampling (the spec's default span queue size). */
 const MAX_HELD_SPANS = 2048
 /** Past this many encoded bytes (16 KiB in base64), a function decides for itself instead. */
-const MAX_HANDED_BYTES = 12 * 1024
+const MAX_HANDED_BYTES = 12_288
 /** Decisions remembered after their request ended, for spans that end later (in `waitUntil`). */
 const MAX_DECIDED = 1024
 
