@@ -1,12 +1,13 @@
 // Builds the package as users install it: `dist/index.js`, one ESM file with the library's modules,
-// `@opentelemetry/api` and `hono` left to the user's bundler. `npm install` (prepare), `npm test`,
-// `npm run dev` and `npm run bench` run it; `node middleware/build.ts` runs it by hand.
+// `@opentelemetry/api` and `hono` left to the user's bundler. `npm install` (prepare), `npm pack` (prepack),
+// `npm test`, `npm run dev` and `npm run bench` run it; `node middleware/build.ts` runs it by hand.
 //
 // Two steps make the user's worker smaller (README, Performance):
 // - each `@opentelemetry/semantic-conventions` constant the source imports is written in as its string,
 //   because a bundler keeps every imported constant as a variable of its own;
-// - the internal property names below are shortened. Public options, exported types, OTLP/JSON fields
-//   and every name an external type declares stay as they are: `build.test.ts` checks the list.
+// - the internal property names below are shortened. Public options, exported types and OTLP/JSON fields
+//   stay as they are, and so does every name an external type declares unless it is in AUDITED:
+//   `build.test.ts` checks the lists.
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import * as stable from '@opentelemetry/semantic-conventions'
@@ -17,8 +18,8 @@ export const ENTRY = fileURLToPath(new URL('./index.ts', import.meta.url))
 export const DIST = fileURLToPath(new URL('./dist/index.js', import.meta.url))
 
 /**
- * Property names that external declarations also use (a `fork()` on a child process, `points` in a
- * chart type…), shortened all the same: every access in the library is on one of its own objects.
+ * Property names that some external declaration also uses, shortened all the same: every access to
+ * them in the library is on one of its own objects (checked by reading each one when it was added).
  */
 export const AUDITED = [
   'fork', 'string', 'finish', 'callbacks', 'points', 'signals', 'sources', 'instanceId', 'retryable', 'limits',

@@ -39,8 +39,8 @@ let perTrace = new Map<string | undefined, number>()
 let overRequest = 0
 let processed: Counter | undefined
 
-// The console as it was before captureConsole(), so our own JSON lines are never captured again.
-let original: Console | undefined
+// True while `log` writes its own JSON line, so console capture does not record it a second time.
+let writing = false
 
 function redact(attributes: Attributes | undefined): Attributes {
   const out: Attributes = {}
@@ -77,7 +77,12 @@ function write(severity: Severity, message: string, attributes?: Attributes): vo
     trace_id: entry.traceId,
     span_id: entry.spanId,
   })
-  ;(original ?? console)[severity === 'info' ? 'log' : severity](line)
+  writing = true
+  try {
+    console[severity === 'info' ? 'log' : severity](line)
+  } finally {
+    writing = false
+  }
 }
 
 /**
@@ -106,10 +111,9 @@ export function captureConsole(): void {
   if (capturing) return
   capturing = true
   const before = { ...console }
-  original = before
   for (const method of ['debug', 'log', 'info', 'warn', 'error'] as const) {
     console[method] = (...args: unknown[]) => {
-      if (trace.getSpan(context.active())) {
+      if (!writing && trace.getSpan(context.active())) {
         const message = args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.stack ?? a.message : safeJson(a))).join(' ')
         record(method === 'log' ? 'info' : method, message, {})
       }
