@@ -4,7 +4,9 @@ import type { CollectedScope } from './metrics.ts'
 import { encodeMetricsProto, encodeTracesProto } from './otlp-proto.ts'
 import type { FinishedSpan } from './tracer.ts'
 
-export type Signal = 'traces' | 'metrics' | 'logs'
+/** The signals the library exports. */
+export const SIGNALS = ['traces', 'metrics', 'logs'] as const
+export type Signal = (typeof SIGNALS)[number]
 
 /** One encoded OTLP request, ready for any transport. */
 export interface OtlpPayload {

@@ -1,4 +1,4 @@
-import type { OtlpPayload, Signal } from './export.ts'
+import { type OtlpPayload, SIGNALS, type Signal } from './export.ts'
 import { gzip } from './otlp-http.ts'
 
 /** Largest spilled message: Cloudflare Queues take up to 128 KB per message. */
@@ -37,7 +37,7 @@ export async function spill(queue: SpillQueue, payload: OtlpPayload): Promise<vo
 
 export function isSpilledPayload(value: unknown): value is SpilledPayload {
   const m = value as SpilledPayload
-  return typeof m === 'object' && m !== null && m.v === 1 && (m.signal === 'traces' || m.signal === 'metrics') && m.body instanceof Uint8Array
+  return typeof m === 'object' && m !== null && m.v === 1 && SIGNALS.includes(m.signal) && m.body instanceof Uint8Array
 }
 
 /** The payload to send again. */
