@@ -302,6 +302,10 @@ describe('sampling', () => {
       const messages = warn.mock.calls.map((c) => String(c[0]))
       expect(messages).toContain('[edge-otel] EDGE_OTEL_TAIL_SAMPLING="yes" is not supported; using "on". Set it to one of "on", "off".')
       expect(messages).toContain('[edge-otel] EDGE_OTEL_TAIL_SAMPLING_SLOW_MS="soon" is not a non-negative integer; using 30.')
+      // Off answers no traceresponse either, even for a trace its caller sampled.
+      const callerSampled = { traceparent: `00-${TRACE}-00f067aa0ba902b7-01` }
+      const response = await serve(sampledApp(transport), '/users/1', { ...TAIL, EDGE_OTEL_TAIL_SAMPLING: 'off' }, callerSampled)
+      expect(response.headers.get('traceresponse')).toBeNull()
       warn.mockRestore()
     })
 

@@ -118,7 +118,7 @@ function endRequest(c: Context, r: RequestTelemetry, self: unknown, thrown: unkn
     if (error || status >= 500) span.setStatus({ code: STATUS_ERROR, message: error?.message })
     span.end()
     const duration = now() - r.start
-    if (telemetry.tracerProvider.recordUnsampled) telemetry.tail?.close(span, duration, r.holds, c)
+    telemetry.tail?.close(span, duration, r.holds, c)
     // Keys in sorted order, so the series lookup needs no sort.
     const metricAttributes: Attributes = {}
     if (errorType) metricAttributes[ATTR_ERROR_TYPE] = errorType

@@ -181,7 +181,7 @@ export function instrumentQueueHandler<Body, Env = Record<string, unknown>>(
       }
     }
     batchSpan.end()
-    if (telemetry.tracerProvider.recordUnsampled) telemetry.tail?.close(batchSpan, now() - start, holds)
+    telemetry.tail?.close(batchSpan, now() - start, holds)
     ctx.waitUntil(telemetry.flush())
   }
 }

@@ -42,7 +42,7 @@ export function instrumentScheduled<Env = Record<string, unknown>>(
       throw error
     } finally {
       span.end()
-      if (telemetry.tracerProvider.recordUnsampled) telemetry.tail?.close(span, now() - start, holds)
+      telemetry.tail?.close(span, now() - start, holds)
       ctx.waitUntil(telemetry.flush())
     }
   }

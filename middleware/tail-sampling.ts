@@ -89,6 +89,8 @@ export class TailSampler {
   /** The traces kept by the last `MAX_DECIDED` decisions, oldest first. */
   readonly #kept = new Set<string>()
   slowMs: number
+  /** `EDGE_OTEL_TAIL_SAMPLING`: off, requests end as the head sampler decided. */
+  #on = false
   #key: string | undefined
   #sink: TailSink | undefined
   #handed: Uint8Array[] = []
@@ -114,7 +116,8 @@ export class TailSampler {
     }
     for (const problem of problems) sink.warnOnce(problem)
     if (!sink.sources.includes(this.#collect)) sink.sources.push(this.#collect)
-    return on === 'on'
+    this.#on = on === 'on'
+    return this.#on
   }
 
   /**
@@ -198,6 +201,7 @@ export class TailSampler {
    * `traceresponse` to a caller that sent `traceparent`.
    */
   close(span: Span, durationMs: number, holds: boolean, c?: Context): void {
+    if (!this.#on) return
     const ctx = span.spanContext()
     let kept = (ctx.traceFlags & FLAG_SAMPLED) === 1
     const held = holds ? this.held.get(ctx.traceId) : undefined
