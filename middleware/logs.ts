@@ -159,7 +159,7 @@ function collectLogs(config: ResolvedConfig, resource: Attributes): OtlpPayload 
   perTrace = new Map()
   overRequest = 0
   processed ??= telemetry.meterProvider
-    .getMeter(LIBRARY_NAME)
+    .getMeter(LIBRARY_NAME, LIBRARY_VERSION)
     .createCounter('otel.sdk.processor.log.processed', { unit: '{log_record}', valueType: VALUE_INT })
   if (lost) processed.add(lost, { [ATTR_ERROR_TYPE]: 'queue_full' })
   if (capped) processed.add(capped, { [ATTR_ERROR_TYPE]: 'request_limit' })

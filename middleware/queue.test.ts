@@ -4,6 +4,7 @@ import { instrumentQueueHandler } from './queue.ts'
 import { instrumentScheduled } from './scheduled.ts'
 import { tailSampling } from './tail-sampling.ts'
 import { telemetry } from './telemetry.ts'
+import { LIBRARY_NAME, LIBRARY_VERSION } from './version.ts'
 
 // Every trace dropped by the head sampler: only tail sampling can keep one.
 const ENV = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1', OTEL_TRACES_SAMPLER: 'always_off' }
@@ -32,6 +33,9 @@ describe('tail sampling outside requests', () => {
     expect(new Set(transport.spans.map((s) => s.traceId)).size).toBe(1)
     expect(transport.spans.filter((s) => s.status.code === 2)).toHaveLength(2) // the poison message and its batch
     expect(telemetry.tail?.held.size).toBe(0)
+    // Counted in the library's one meter, beside its own instruments.
+    const consumed = transport.metrics.find((m) => m.name === 'messaging.client.consumed.messages')
+    expect(consumed?.scope).toMatchObject({ name: LIBRARY_NAME, version: LIBRARY_VERSION })
   })
 
   it('drops a consumer batch that went well, and holds nothing after it', async () => {

@@ -17,6 +17,7 @@ import { now } from './clock.ts'
 import { REQUEST_ROOT } from './context.ts'
 import { telemetry } from './telemetry.ts'
 import { recordFailure } from './tracer.ts'
+import { LIBRARY_NAME, LIBRARY_VERSION } from './version.ts'
 
 const SYSTEM = 'cloudflare_queues'
 
@@ -44,7 +45,7 @@ let instruments: { sent: Counter; consumed: Counter; deadLettered: Counter } | u
 /** The queue instruments, made once. */
 const counters = () => {
   if (instruments) return instruments
-  const meter = telemetry.meterProvider.getMeter('edge-otel')
+  const meter = telemetry.meterProvider.getMeter(LIBRARY_NAME, LIBRARY_VERSION)
   return (instruments = {
     sent: meter.createCounter(METRIC_MESSAGING_CLIENT_SENT_MESSAGES, { unit: '{message}' }),
     consumed: meter.createCounter(METRIC_MESSAGING_CLIENT_CONSUMED_MESSAGES, { unit: '{message}' }),
