@@ -6,6 +6,7 @@ import type { ResolvedConfig } from './config.ts'
 import type { OtlpPayload } from './export.ts'
 import { anyValue, keyValues, resourceBytes, scope } from './otlp-proto.ts'
 import { ProtoWriter } from './proto-writer.ts'
+import { REDACTED } from './redact.ts'
 import { telemetry } from './telemetry.ts'
 import { LIBRARY_NAME, LIBRARY_VERSION } from './version.ts'
 
@@ -44,7 +45,7 @@ let writing = false
 
 function redact(attributes: Attributes | undefined): Attributes {
   const out: Attributes = {}
-  for (const key in attributes) out[key] = SENSITIVE.test(key) ? 'REDACTED' : attributes[key]
+  for (const key in attributes) out[key] = SENSITIVE.test(key) ? REDACTED : attributes[key]
   return out
 }
 

@@ -139,9 +139,8 @@ export class OtlpHttpTransport implements Transport {
       if (response.ok) {
         const bytes = new Uint8Array(await response.arrayBuffer().catch(() => new ArrayBuffer(0)))
         if (bytes.length === 0) return {}
-        const json = jsonEncoding()
         if (payload.contentType !== 'application/json') return readPartialSuccessProto(bytes)
-        return json ? json.partialSuccess(new TextDecoder().decode(bytes)) : {}
+        return jsonEncoding()?.partialSuccess(new TextDecoder().decode(bytes)) ?? {}
       }
       await response.arrayBuffer().catch(() => undefined)
       if (!RETRYABLE_STATUSES.has(response.status)) {

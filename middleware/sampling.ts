@@ -1,4 +1,5 @@
 import type { SpanContext } from '@opentelemetry/api'
+import { FLAG_SAMPLED } from './api-values.ts'
 
 /** The `OTEL_TRACES_SAMPLER` values an edge function can honour (the spec's six built-in ones). */
 export const SAMPLER_NAMES = [
@@ -37,5 +38,5 @@ export const inSample = (traceId: string, t: string | undefined): boolean => t !
 export function createSampler(name: SamplerName, ratio: number): Sampler {
   const t = threshold(name.endsWith('on') ? 1 : name.endsWith('off') ? 0 : ratio)
   const parentBased = name.startsWith('p')
-  return (parent, traceId) => (parent && parentBased ? (parent.traceFlags & 1) === 1 : inSample(traceId, t))
+  return (parent, traceId) => (parent && parentBased ? (parent.traceFlags & FLAG_SAMPLED) === FLAG_SAMPLED : inSample(traceId, t))
 }

@@ -203,7 +203,7 @@ export class TailSampler {
   close(span: Span, durationMs: number, holds: boolean, c?: Context): void {
     if (!this.#on) return
     const ctx = span.spanContext()
-    let kept = (ctx.traceFlags & FLAG_SAMPLED) === 1
+    let kept = (ctx.traceFlags & FLAG_SAMPLED) === FLAG_SAMPLED
     const held = holds ? this.held.get(ctx.traceId) : undefined
     if (held) {
       this.held.delete(ctx.traceId)
