@@ -156,34 +156,40 @@ export interface ReceivedMetric {
 
 type Obj = Record<string, any>
 
-/** Flattens a decoded ExportTraceServiceRequest into spans that carry their resource. */
-export function spansOf(request: Obj): ReceivedSpan[] {
-  const out: ReceivedSpan[] = []
-  for (const rs of request.resourceSpans ?? []) {
-    const resource = attributesOf(rs.resource?.attributes)
-    for (const ss of rs.scopeSpans ?? []) {
-      for (const s of ss.spans ?? []) {
-        out.push({
-          traceId: s.traceId,
-          spanId: s.spanId,
-          parentSpanId: s.parentSpanId || undefined,
-          traceState: s.traceState,
-          flags: s.flags,
-          name: s.name,
-          kind: s.kind ?? 0,
-          startTimeUnixNano: s.startTimeUnixNano,
-          endTimeUnixNano: s.endTimeUnixNano,
-          attributes: attributesOf(s.attributes),
-          events: (s.events ?? []).map((e: Obj) => ({ name: e.name, attributes: attributesOf(e.attributes) })),
-          links: (s.links ?? []).map((l: Obj) => ({ traceId: l.traceId, spanId: l.spanId })),
-          status: s.status ?? {},
-          resource,
-          scope: ss.scope ?? {},
-        })
-      }
+/**
+ * Walks an export request's resource → scope → item levels (`resourceSpans` → `scopeSpans` → `spans`,
+ * and the same for metrics and logs) and maps each item with its resource's attributes and its scope.
+ */
+function flatten<T>(groups: Obj[] | undefined, scopesKey: string, itemsKey: string, map: (item: Obj, resource: Record<string, unknown>, scope: Obj) => T): T[] {
+  const out: T[] = []
+  for (const group of groups ?? []) {
+    const resource = attributesOf(group.resource?.attributes)
+    for (const scoped of group[scopesKey] ?? []) {
+      for (const item of scoped[itemsKey] ?? []) out.push(map(item, resource, scoped.scope ?? {}))
     }
   }
   return out
+}
+
+/** Flattens a decoded ExportTraceServiceRequest into spans that carry their resource. */
+export function spansOf(request: Obj): ReceivedSpan[] {
+  return flatten(request.resourceSpans, 'scopeSpans', 'spans', (s, resource, scope) => ({
+    traceId: s.traceId,
+    spanId: s.spanId,
+    parentSpanId: s.parentSpanId || undefined,
+    traceState: s.traceState,
+    flags: s.flags,
+    name: s.name,
+    kind: s.kind ?? 0,
+    startTimeUnixNano: s.startTimeUnixNano,
+    endTimeUnixNano: s.endTimeUnixNano,
+    attributes: attributesOf(s.attributes),
+    events: (s.events ?? []).map((e: Obj) => ({ name: e.name, attributes: attributesOf(e.attributes) })),
+    links: (s.links ?? []).map((l: Obj) => ({ traceId: l.traceId, spanId: l.spanId })),
+    status: s.status ?? {},
+    resource,
+    scope,
+  }))
 }
 
 function point(p: Obj): ReceivedPoint {
@@ -203,27 +209,20 @@ function point(p: Obj): ReceivedPoint {
 
 /** Flattens a decoded ExportMetricsServiceRequest into metrics that carry their resource. */
 export function metricsOf(request: Obj): ReceivedMetric[] {
-  const out: ReceivedMetric[] = []
-  for (const rm of request.resourceMetrics ?? []) {
-    const resource = attributesOf(rm.resource?.attributes)
-    for (const sm of rm.scopeMetrics ?? []) {
-      for (const m of sm.metrics ?? []) {
-        const data = m.histogram ?? m.sum ?? m.gauge ?? {}
-        out.push({
-          name: m.name,
-          unit: m.unit,
-          description: m.description,
-          type: m.histogram ? 'histogram' : m.sum ? 'sum' : 'gauge',
-          temporality: data.aggregationTemporality,
-          isMonotonic: data.isMonotonic,
-          points: (data.dataPoints ?? []).map(point),
-          resource,
-          scope: sm.scope ?? {},
-        })
-      }
+  return flatten(request.resourceMetrics, 'scopeMetrics', 'metrics', (m, resource, scope) => {
+    const data = m.histogram ?? m.sum ?? m.gauge ?? {}
+    return {
+      name: m.name,
+      unit: m.unit,
+      description: m.description,
+      type: m.histogram ? 'histogram' : m.sum ? 'sum' : 'gauge',
+      temporality: data.aggregationTemporality,
+      isMonotonic: data.isMonotonic,
+      points: (data.dataPoints ?? []).map(point),
+      resource,
+      scope,
     }
-  }
-  return out
+  })
 }
 
 export interface ReceivedLog {
@@ -240,24 +239,15 @@ export interface ReceivedLog {
 
 /** Flattens a decoded ExportLogsServiceRequest into records that carry their resource. */
 export function logsOf(request: Obj): ReceivedLog[] {
-  const out: ReceivedLog[] = []
-  for (const rl of request.resourceLogs ?? []) {
-    const resource = attributesOf(rl.resource?.attributes)
-    for (const sl of rl.scopeLogs ?? []) {
-      for (const r of sl.logRecords ?? []) {
-        out.push({
-          timeUnixNano: r.timeUnixNano,
-          severityNumber: r.severityNumber,
-          severityText: r.severityText,
-          body: anyValue(r.body),
-          attributes: attributesOf(r.attributes),
-          traceId: r.traceId || undefined,
-          spanId: r.spanId || undefined,
-          flags: r.flags,
-          resource,
-        })
-      }
-    }
-  }
-  return out
+  return flatten(request.resourceLogs, 'scopeLogs', 'logRecords', (r, resource) => ({
+    timeUnixNano: r.timeUnixNano,
+    severityNumber: r.severityNumber,
+    severityText: r.severityText,
+    body: anyValue(r.body),
+    attributes: attributesOf(r.attributes),
+    traceId: r.traceId || undefined,
+    spanId: r.spanId || undefined,
+    flags: r.flags,
+    resource,
+  }))
 }
