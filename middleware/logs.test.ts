@@ -1,29 +1,18 @@
 import { trace } from '@opentelemetry/api'
 import { Hono } from 'hono'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { type ReceivedLog, type ReceivedSpan, decodeRequest, logsOf, metricsOf, spansOf } from '../infra/receiver/decode.ts'
-import type { OtlpPayload } from './export.ts'
 import { startReceiver } from '../infra/receiver/server.ts'
+import { DecodingTransport, executionContext } from '../test/decoding-transport.ts'
 import { captureConsole, log } from './logs.ts'
 import { otel } from './otel.ts'
 import { telemetry } from './telemetry.ts'
 
 const ENV = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' }
 
-class Capture {
-  logs: ReceivedLog[] = []
-  spans: ReceivedSpan[] = []
-  processed: Array<{ attributes: Record<string, unknown>; value?: number }> = []
-  async send(p: OtlpPayload) {
-    const body = typeof p.body === 'string' ? new TextEncoder().encode(p.body) : p.body
-    const decoded = decodeRequest(p.signal, p.contentType, body)
-    if (p.signal === 'logs') this.logs.push(...logsOf(decoded))
-    if (p.signal === 'traces') this.spans.push(...spansOf(decoded))
-    if (p.signal === 'metrics') this.processed.push(...metricsOf(decoded).filter((m) => m.name === 'otel.sdk.processor.log.processed').flatMap((m) => m.points))
-  }
-}
+/** The log-record counts the library reported, with their `error.type` when dropped. */
+const processed = (capture: DecodingTransport) => capture.points('otel.sdk.processor.log.processed')
 
-function app(capture: Capture) {
+function app(capture: DecodingTransport) {
   const a = new Hono()
   a.use(otel({ serviceName: 'logs', transport: capture, instrumentGlobalFetch: false, batchDelay: 0 }))
   a.get('/order', (c) => {
@@ -38,8 +27,7 @@ function app(capture: Capture) {
 }
 
 async function serve(a: Hono, path: string) {
-  const pending: Promise<unknown>[] = []
-  const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p), passThroughOnException() {}, props: {} } as unknown as ExecutionContext
+  const { ctx, pending } = executionContext()
   await a.request(path, {}, ENV, ctx)
   await Promise.all(pending)
 }
@@ -50,7 +38,7 @@ describe('log', () => {
   it('writes one JSON line with the active trace and exports the same record over OTLP', async () => {
     const lines: string[] = []
     const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line))
-    const capture = new Capture()
+    const capture = new DecodingTransport()
     await serve(app(capture), '/order')
     spy.mockRestore()
     const server = capture.spans.find((s) => s.kind === 2)!
@@ -66,7 +54,7 @@ describe('log', () => {
   it('captures console.* during a traced request, and only then', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     captureConsole()
-    const capture = new Capture()
+    const capture = new DecodingTransport()
     await serve(app(capture), '/console')
     console.warn('outside any request')
     await telemetry.flush()
@@ -110,7 +98,7 @@ describe('log', () => {
 
   it('keeps at most 256 records of one request, and 2048 between exports, and counts the rest as dropped', async () => {
     const spy = vi.spyOn(console, 'log').mockImplementation(() => {})
-    const capture = new Capture()
+    const capture = new DecodingTransport()
     telemetry.configure(ENV, {}, capture)
     /** Logs `n` records in a trace of its own, as one request would. */
     const request = (n: number) =>
@@ -123,16 +111,16 @@ describe('log', () => {
     await telemetry.flush()
     await telemetry.flush() // the drop counts made in the first flush go out with the next
     expect(capture.logs).toHaveLength(256)
-    expect(capture.processed.find((p) => p.attributes['error.type'] === 'request_limit')?.value).toBe(44)
+    expect(processed(capture).find((p) => p.attributes['error.type'] === 'request_limit')?.value).toBe(44)
     // Nine requests of 240 before one export: the buffer takes 2048.
     capture.logs = []
-    capture.processed = []
+    capture.metrics = []
     for (let i = 0; i < 9; i++) request(240)
     await telemetry.flush()
     await telemetry.flush()
     spy.mockRestore()
     expect(capture.logs).toHaveLength(2048)
-    expect(capture.processed.find((p) => p.attributes['error.type'] === 'queue_full')?.value).toBe(9 * 240 - 2048)
-    expect(capture.processed.find((p) => p.attributes['error.type'] === 'request_limit')).toBeUndefined()
+    expect(processed(capture).find((p) => p.attributes['error.type'] === 'queue_full')?.value).toBe(9 * 240 - 2048)
+    expect(processed(capture).find((p) => p.attributes['error.type'] === 'request_limit')).toBeUndefined()
   })
 })

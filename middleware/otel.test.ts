@@ -183,7 +183,7 @@ describe('otel() middleware', () => {
     for (let i = 0; i < 5; i++) await a.request(`/users/${i}`, {}, env, executionContext().ctx)
     await telemetry.flush()
     expect(transport.spans).toHaveLength(2)
-    const processed = transport.metrics.filter((m) => m.name === 'otel.sdk.processor.span.processed').flatMap((m) => m.points)
+    const processed = transport.points('otel.sdk.processor.span.processed')
     expect(processed.find((p) => p.attributes['error.type'] === 'queue_full')?.value).toBe(3)
     expect(processed.find((p) => p.attributes['error.type'] === undefined)?.value).toBe(2)
     vi.restoreAllMocks()

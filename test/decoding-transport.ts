@@ -1,16 +1,23 @@
 // For unit tests in Node: a Transport that decodes what the library sends with the independent
 // protobufjs decoder, and an ExecutionContext whose waitUntil promises the test can await.
-import { type ReceivedMetric, type ReceivedSpan, decodeRequest, metricsOf, spansOf } from '../infra/receiver/decode.ts'
+import { type ReceivedLog, type ReceivedMetric, type ReceivedSpan, decodeRequest, logsOf, metricsOf, spansOf } from '../infra/receiver/decode.ts'
 import type { OtlpPayload, Transport } from '../middleware/export.ts'
 
 export class DecodingTransport implements Transport {
   spans: ReceivedSpan[] = []
   metrics: ReceivedMetric[] = []
+  logs: ReceivedLog[] = []
   async send(p: OtlpPayload) {
     const body = typeof p.body === 'string' ? new TextEncoder().encode(p.body) : p.body
     const decoded = decodeRequest(p.signal, p.contentType, body)
     if (p.signal === 'traces') this.spans.push(...spansOf(decoded))
     else if (p.signal === 'metrics') this.metrics.push(...metricsOf(decoded))
+    else this.logs.push(...logsOf(decoded))
+  }
+
+  /** The points of one metric, over every export so far. */
+  points(name: string) {
+    return this.metrics.filter((m) => m.name === name).flatMap((m) => m.points)
   }
 }
 
