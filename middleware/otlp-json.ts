@@ -1,7 +1,7 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api'
 import type { CollectedScope, HistogramPoint, NumberPoint } from './metrics.ts'
 import type { JsonEncoding, SendResult } from './export.ts'
-import { spanFlags } from './otlp-proto.ts'
+import { otlpFlags } from './otlp-proto.ts'
 import { nanosOf } from './proto-writer.ts'
 import type { FinishedSpan, InstrumentationScope } from './tracer.ts'
 
@@ -46,7 +46,7 @@ function spanJson(span: FinishedSpan) {
     spanId: span.context.spanId,
     traceState: span.context.traceState?.serialize(),
     parentSpanId: span.parentSpanId,
-    flags: spanFlags(span),
+    flags: otlpFlags(span.context.traceFlags, span.parentIsRemote),
     name: span.name,
     kind: span.kind + 1,
     startTimeUnixNano: nanos(span.startTime),
@@ -65,7 +65,7 @@ function spanJson(span: FinishedSpan) {
       spanId: l.context.spanId,
       traceState: l.context.traceState?.serialize(),
       attributes: keyValues(l.attributes),
-      flags: (l.context.traceFlags & 0xff) | 0x100 | (l.context.isRemote ? 0x200 : 0),
+      flags: otlpFlags(l.context.traceFlags, l.context.isRemote),
     })),
     droppedLinksCount: span.droppedLinks,
     status: span.status.code ? { code: span.status.code, message: span.status.message || undefined } : undefined,

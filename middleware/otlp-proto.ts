@@ -69,9 +69,12 @@ function groupByScope(spans: FinishedSpan[]): Map<InstrumentationScope, Finished
   return groups
 }
 
-/** Span flags: W3C trace flags in bits 0-7, then HAS_IS_REMOTE and IS_REMOTE for the parent. */
-export function spanFlags(span: FinishedSpan): number {
-  return (span.context.traceFlags & 0xff) | 0x100 | (span.parentIsRemote ? 0x200 : 0)
+/**
+ * OTLP span and link flags: W3C trace flags in bits 0-7, then HAS_IS_REMOTE, and IS_REMOTE when the
+ * context (a span's parent, or a link's target) came from another process.
+ */
+export function otlpFlags(traceFlags: number, remote: boolean | undefined): number {
+  return (traceFlags & 0xff) | 0x100 | (remote ? 0x200 : 0)
 }
 
 /** Encodes an `ExportTraceServiceRequest` in one pass over the spans. */
@@ -104,7 +107,7 @@ export function encodeTracesProto(resource: Attributes, spans: FinishedSpan[]): 
         const linkState = link.context.traceState?.serialize()
         if (linkState) w.string(3, linkState)
         keyValues(w, 4, link.attributes)
-        w.fixed32(6, (link.context.traceFlags & 0xff) | 0x100 | (link.context.isRemote ? 0x200 : 0))
+        w.fixed32(6, otlpFlags(link.context.traceFlags, link.context.isRemote))
         w.close()
       }
       if (span.droppedLinks) w.varint(14, span.droppedLinks)
@@ -114,7 +117,7 @@ export function encodeTracesProto(resource: Attributes, spans: FinishedSpan[]): 
         w.varint(3, span.status.code)
         w.close()
       }
-      w.fixed32(16, spanFlags(span))
+      w.fixed32(16, otlpFlags(span.context.traceFlags, span.parentIsRemote))
       w.close()
     }
     w.close()
