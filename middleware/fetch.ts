@@ -19,7 +19,10 @@ import { recordFailure } from './tracer.ts'
 // The methods the HTTP semantic conventions know; others are recorded as _OTHER.
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'])
 
-/** The semconv method attributes: known methods as-is, others as `_OTHER` plus the original. */
+/**
+ * Sets the semconv method attributes (known methods as-is, others as `_OTHER` plus the original) and
+ * returns what the span name starts with: the method, or `HTTP` for an unknown one.
+ */
 export function methodAttributes(method: string, target: Attributes): string {
   if (KNOWN_METHODS.has(method)) {
     target[ATTR_HTTP_REQUEST_METHOD] = method
@@ -33,9 +36,8 @@ export function methodAttributes(method: string, target: Attributes): string {
   }
   target[ATTR_HTTP_REQUEST_METHOD] = '_OTHER'
   target[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method
-  return '_OTHER'
+  return 'HTTP'
 }
-
 
 type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
 
@@ -57,7 +59,7 @@ export function instrumentFetch<F extends FetchLike>(fetchFn: F, binding = false
       return fetchFn(input, init)
     }
     const attributes: Attributes = {}
-    const method = methodAttributes(request.method, attributes)
+    const spanName = methodAttributes(request.method, attributes)
     const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80
     attributes[ATTR_SERVER_ADDRESS] = url.hostname
     attributes[ATTR_SERVER_PORT] = port
@@ -68,7 +70,7 @@ export function instrumentFetch<F extends FetchLike>(fetchFn: F, binding = false
       [ATTR_SERVER_PORT]: port,
       [ATTR_URL_SCHEME]: url.protocol.slice(0, -1),
     }
-    const span = telemetry.own.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: KIND_CLIENT, attributes }, active)
+    const span = telemetry.own.tracer.startSpan(spanName, { kind: KIND_CLIENT, attributes }, active)
     propagation.inject(trace.setSpan(active, span), request.headers, headersSetter)
     const traceId = span.spanContext().traceId
     telemetry.tail?.outbound(request.headers, traceId, binding)

@@ -61,7 +61,8 @@ interface RequestTelemetry {
   span: Span
   context: ApiContext
   start: number
-  method: string
+  /** The method as span names start with it (`HTTP` for an unknown one). */
+  spanName: string
   scheme: string
   activeAttributes: Attributes
   /** Whether this request holds its trace's spans for tail sampling. */
@@ -74,7 +75,7 @@ function startRequest(c: Context, options: OtelMiddlewareOptions): RequestTeleme
   const raw = c.req.raw
   const url = splitUrl(raw.url)
   const attributes: Attributes = {}
-  const method = methodAttributes(raw.method, attributes)
+  const spanName = methodAttributes(raw.method, attributes)
   const scheme = url?.scheme ?? 'http'
   attributes[ATTR_URL_PATH] = url?.path ?? c.req.path
   if (url?.query) attributes[ATTR_URL_QUERY] = redactQuery(url.query, telemetry.sensitiveQueryKeys)
@@ -91,11 +92,11 @@ function startRequest(c: Context, options: OtelMiddlewareOptions): RequestTeleme
     attributes[ATTR_FAAS_COLDSTART] = true
     telemetry.own.coldStarts.add(1, FAAS_HTTP)
   }
-  const span = telemetry.own.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: KIND_SERVER, attributes }, parent)
+  const span = telemetry.own.tracer.startSpan(spanName, { kind: KIND_SERVER, attributes }, parent)
   const activeAttributes = { [ATTR_HTTP_REQUEST_METHOD]: attributes[ATTR_HTTP_REQUEST_METHOD], [ATTR_URL_SCHEME]: scheme }
   telemetry.own.activeRequests.add(1, activeAttributes)
   const holds = telemetry.tail?.open(span, headers) ?? false
-  return { span, context: trace.setSpan(parent, span), start: now(), method, scheme, activeAttributes, holds }
+  return { span, context: trace.setSpan(parent, span), start: now(), spanName, scheme, activeAttributes, holds }
 }
 
 /** Ends the span, records the request metrics and schedules the export. Never throws. */
@@ -110,7 +111,7 @@ function endRequest(c: Context, r: RequestTelemetry, self: unknown, thrown: unkn
     const span = r.span
     if (route) {
       span.setAttribute(ATTR_HTTP_ROUTE, route)
-      span.updateName(`${r.method === '_OTHER' ? 'HTTP' : r.method} ${route}`)
+      span.updateName(`${r.spanName} ${route}`)
     }
     span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
     if (error) span.recordException(error)
