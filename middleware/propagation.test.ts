@@ -83,6 +83,12 @@ describe('parseTracestate', () => {
   ])('discards the whole header for %s', (_, header) => {
     expect(parseTracestate(header)).toBeUndefined()
   })
+  it('ignores a set() with an invalid key or value, as the API spec asks of every mutation', () => {
+    const state = parseTracestate('rojo=1')!
+    expect(state.set('Bad Key', 'x').serialize()).toBe('rojo=1')
+    expect(state.set('congo', 'a,b').serialize()).toBe('rojo=1')
+    expect(state.set('congo', 'ok').serialize()).toBe('congo=ok,rojo=1')
+  })
 })
 
 describe('baggage', () => {

@@ -58,7 +58,7 @@ export function formatTraceparent(ctx: SpanContext): string {
   return `00-${ctx.traceId}-${ctx.spanId}-${(ctx.traceFlags & 0x03).toString(16).padStart(2, '0')}`
 }
 
-/** An immutable W3C `tracestate` list, validated when parsed. */
+/** An immutable, validated W3C `tracestate` list. */
 export class W3CTraceState implements TraceState {
   readonly #members: ReadonlyArray<readonly [string, string]>
 
@@ -70,7 +70,9 @@ export class W3CTraceState implements TraceState {
     return this.#members.find(([k]) => k === key)?.[1]
   }
 
+  /** A new list with `key` first; an invalid key or value leaves the list as it is (the API spec's rule for mutations). */
   set(key: string, value: string): W3CTraceState {
+    if (!TRACESTATE_KEY.test(key) || !TRACESTATE_VALUE.test(value)) return this
     const rest = this.#members.filter(([k]) => k !== key)
     const first: readonly [string, string] = [key, value]
     return new W3CTraceState([first, ...rest].slice(0, TRACESTATE_MAX_MEMBERS))
