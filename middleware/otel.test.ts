@@ -363,6 +363,37 @@ describe('sampling', () => {
         warn.mockRestore()
       })
 
+      it('keeps the header under 16 KiB: past that it decides for itself and answers in traceresponse', async () => {
+        /** A request that fails after `count` spans. */
+        const failsAfter = (transport: Transport, count: number) => {
+          const a = sampledApp(transport)
+          a.get('/many', () => {
+            const tracer = trace.getTracer('many')
+            for (let i = 0; i < count; i++) tracer.startSpan(`step ${i}`).end()
+            throw new Error('kept because it failed')
+          })
+          return a
+        }
+        const handBack = { ...callerUnsampled, 'edge-otel-hand-back': KEY }
+        const headerFor = async (count: number) =>
+          (await serve(failsAfter(new DecodingTransport(), count), '/many', WITH_KEY, handBack)).headers.get('edge-otel-spans')
+        // The most spans that are still handed back (a span is about 60 bytes): their header is the largest.
+        let [fits, tooMany] = [1, 1000]
+        while (tooMany - fits > 1) {
+          const mid = (fits + tooMany) >> 1
+          if (await headerFor(mid)) fits = mid
+          else tooMany = mid
+        }
+        const largest = (await headerFor(fits))!.length
+        expect(largest).toBeGreaterThan(15_500)
+        expect(largest).toBeLessThan(16_384)
+        const transport = new DecodingTransport()
+        const response = await serve(failsAfter(transport, tooMany), '/many', WITH_KEY, handBack)
+        expect(response.headers.get('edge-otel-spans')).toBeNull()
+        expect(transport.spans).toHaveLength(tooMany + 1)
+        expect(response.headers.get('traceresponse')).toMatch(/-03$/)
+      })
+
       it('sends the key only through a service binding, and exports what comes back with its own decision', async () => {
         const { encodeTracesProto } = await import('./otlp-proto.ts')
         const calleeSpan = { name: 'callee', kind: 1, context: { traceId: TRACE, spanId: '2222222222222222', traceFlags: 2 }, parentSpanId: undefined,

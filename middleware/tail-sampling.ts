@@ -23,8 +23,11 @@ const HAND_BACK = 'edge-otel-hand-back'
 const HANDED = 'edge-otel-spans'
 /** Spans one request may hold for tail sampling (the spec's default span queue size). */
 const MAX_HELD_SPANS = 2048
-/** Past this many encoded bytes (16 KiB in base64), a function decides for itself instead. */
-const MAX_HANDED_BYTES = 12_288
+/**
+ * Past this many encoded bytes a function decides for itself instead: in base64, with its prefix, the
+ * header stays under 16 KiB (the per-header limit Cloudflare once documented; today's is 128 KB in all).
+ */
+const MAX_HANDED_BYTES = 12_000
 /** Decisions remembered after their request ended, for spans that end later (in `waitUntil`). */
 const MAX_DECIDED = 1024
 
