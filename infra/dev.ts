@@ -34,7 +34,7 @@ const child = spawn(process.execPath, [wrangler, 'dev', ...CONFIGS.flatMap((c) =
     ...process.env,
     OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
     W3C_TEST_SERVICE: process.env.W3C_TEST_SERVICE ?? 'on',
-    // Resolve the ESM builds of dependencies, so they tree-shake (see README, Performance).
+    // Resolve the ESM builds of dependencies, so they tree-shake (see docs/performance.md).
     WRANGLER_BUILD_CONDITIONS: process.env.WRANGLER_BUILD_CONDITIONS ?? 'workerd,worker,browser,module',
   },
 })

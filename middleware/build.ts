@@ -2,7 +2,7 @@
 // `@opentelemetry/api` and `hono` left to the user's bundler. `npm install` (prepare), `npm pack` (prepack),
 // `npm test`, `npm run dev` and `npm run bench` run it; `node middleware/build.ts` runs it by hand.
 //
-// Two steps make the user's worker smaller (README, Performance):
+// Two steps make the user's worker smaller (docs/performance.md):
 // - each `@opentelemetry/semantic-conventions` constant the source imports is written in as its string,
 //   because a bundler keeps every imported constant as a variable of its own;
 // - the internal property names below are shortened. Public options, exported types and OTLP/JSON fields
