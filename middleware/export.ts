@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api'
-import type { OtlpProtocol } from './config.ts'
+import type { OtlpProtocol, ResolvedConfig } from './config.ts'
 import type { CollectedScope } from './metrics.ts'
 import { encodeMetricsProto, encodeTracesProto } from './otlp-proto.ts'
 import type { FinishedSpan } from './tracer.ts'
@@ -26,6 +26,9 @@ export interface SendResult {
   /** The receiver's message about the rejected items. */
   message?: string
 }
+
+/** Makes one more payload for a flush (logs, handed-back spans), or nothing. */
+export type PayloadSource = (config: ResolvedConfig, resource: Attributes) => OtlpPayload | undefined
 
 /** Sends one encoded payload. Resolves when the receiver accepted it; rejects with the reason otherwise. */
 export interface Transport {

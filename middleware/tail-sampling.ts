@@ -3,7 +3,7 @@ import { ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventi
 import type { Context } from 'hono'
 import { FLAG_SAMPLED, KIND_CLIENT, STATUS_ERROR } from './api-values.ts'
 import { type ResolvedConfig, oneOf, read, resolveLimit } from './config.ts'
-import type { OtlpPayload } from './export.ts'
+import type { OtlpPayload, PayloadSource } from './export.ts'
 import { encodeTracesProto } from './otlp-proto.ts'
 import { formatTraceparent, parseTraceparent } from './propagation.ts'
 import { setResponseHeader } from './response-headers.ts'
@@ -50,7 +50,7 @@ export interface TailSink {
   warnOnce(message: string): void
   readonly resource: Attributes
   /** Payload makers the flush calls: how handed-back spans get exported. */
-  readonly sources: Array<(config: ResolvedConfig, resource: Attributes) => OtlpPayload | undefined>
+  readonly sources: Set<PayloadSource>
 }
 
 const failed = (span: FinishedSpan) =>
@@ -118,7 +118,7 @@ export class TailSampler {
       )
     }
     for (const problem of problems) sink.warnOnce(problem)
-    if (!sink.sources.includes(this.#collect)) sink.sources.push(this.#collect)
+    sink.sources.add(this.#collect)
     this.#on = on === 'on'
     return this.#on
   }

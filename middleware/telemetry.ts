@@ -38,7 +38,7 @@ import {
 } from '@opentelemetry/semantic-conventions/incubating'
 import { type OtelOptions, type ResolvedConfig, resolveConfig } from './config.ts'
 import { AsyncLocalStorageContextManager } from './context.ts'
-import { ExportError, type OtlpPayload, type SendResult, type Transport, encodeMetrics, encodeTraces, errorTypeOf, jsonEncoding } from './export.ts'
+import { ExportError, type OtlpPayload, type PayloadSource, type SendResult, type Transport, encodeMetrics, encodeTraces, errorTypeOf, jsonEncoding } from './export.ts'
 import { OtlpHttpTransport, retryPolicy } from './otlp-http.ts'
 import { type SpillQueue, isSpillQueue, spill } from './spill.ts'
 import { EdgeMeterProvider } from './metrics.ts'
@@ -49,7 +49,6 @@ import { sensitiveKeys } from './redact.ts'
 import { EdgeTracerProvider, type FinishedSpan } from './tracer.ts'
 import { LIBRARY_NAME, LIBRARY_VERSION } from './version.ts'
 
-/** `error.type` of a failed export: the HTTP status, or the error's name (network errors, timeouts). */
 /** The semconv advisory boundaries for HTTP request durations, in seconds. */
 export const HTTP_DURATION_BOUNDARIES = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
 
@@ -140,8 +139,8 @@ export class Telemetry {
   transport: Transport | undefined
   /** Tail sampling, when `otel({ tailSampling })` asks for it. */
   tail: TailSampler | undefined
-  /** More payloads for each flush, from opt-in signals (logs). */
-  readonly sources: Array<(config: ResolvedConfig, resource: Attributes) => OtlpPayload | undefined> = []
+  /** More payloads for each flush, from opt-in parts (logs, tail sampling), each added once. */
+  readonly sources = new Set<PayloadSource>()
   /** Ended spans waiting for the next flush. */
   spans: FinishedSpan[] = []
   #droppedSpans = 0
