@@ -18,11 +18,12 @@ import { matchedRoutes } from 'hono/route'
 import { now } from './clock.ts'
 import type { OtelOptions } from './config.ts'
 import { REQUEST_ROOT } from './context.ts'
-import { type JsonEncoding, type Transport, errorTypeOf, useJsonEncoding } from './export.ts'
+import { type JsonEncoding, type Transport, useJsonEncoding } from './export.ts'
 import { instrumentEnv, instrumentGlobalFetch, methodAttributes } from './fetch.ts'
 import { headersGetter } from './propagation.ts'
 import { telemetry } from './telemetry.ts'
 import { redactQuery } from './redact.ts'
+import { recordFailure } from './tracer.ts'
 import { splitUrl } from './url.ts'
 
 /** Options of the `otel()` middleware. */
@@ -106,7 +107,6 @@ function endRequest(c: Context, r: RequestTelemetry, self: unknown, thrown: unkn
     const status = thrown ? 500 : c.res.status
     // An exception Hono turned into a 4xx (HTTPException) is an answer, not a server error.
     const error = thrown ? asError(thrown) : status >= 500 ? c.error : undefined
-    const errorType = error ? errorTypeOf(error) : status >= 500 ? String(status) : undefined
     const route = routeOf(c, self)
     const span = r.span
     if (route) {
@@ -114,9 +114,13 @@ function endRequest(c: Context, r: RequestTelemetry, self: unknown, thrown: unkn
       span.updateName(`${r.spanName} ${route}`)
     }
     span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
-    if (error) span.recordException(error)
-    if (errorType) span.setAttribute(ATTR_ERROR_TYPE, errorType)
-    if (error || status >= 500) span.setStatus({ code: STATUS_ERROR, message: error?.message })
+    let errorType: string | undefined
+    if (error) errorType = recordFailure(span, error)
+    else if (status >= 500) {
+      errorType = String(status)
+      span.setAttribute(ATTR_ERROR_TYPE, errorType)
+      span.setStatus({ code: STATUS_ERROR })
+    }
     span.end()
     const duration = now() - r.start
     telemetry.tail?.close(span, duration, r.holds, c)
