@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api'
 import { type SpanLimits, defaultSpanLimits } from './limits.ts'
 import type { Signal } from './export.ts'
 import type { TemporalityPreference } from './metrics.ts'
+import { HTTP_TOKEN } from './propagation.ts'
 import { SAMPLER_NAMES, type SamplerName } from './sampling.ts'
 import type { TailSampler } from './tail-sampling.ts'
 
@@ -91,7 +92,6 @@ type Env = Record<string, unknown> | undefined
 
 const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json']
 const TEMPORALITIES: readonly TemporalityPreference[] = ['delta', 'cumulative', 'lowmemory']
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 export function read(env: Env, name: string): string | undefined {
   const value = env?.[name]
@@ -114,7 +114,7 @@ function parsePairs(text: string, name: string, problems: string[], isHeader: bo
     const eq = entry.indexOf('=')
     const key = eq > 0 ? decode(entry.slice(0, eq).trim()) : ''
     const value = eq > 0 ? decode(entry.slice(eq + 1).trim()) : ''
-    if (!key || (isHeader && !HEADER_NAME.test(key)) || (isHeader && /[\r\n\0]/.test(value))) {
+    if (!key || (isHeader && !HTTP_TOKEN.test(key)) || (isHeader && /[\r\n\0]/.test(value))) {
       problems.push(
         `${name}: entry ${i + 1} is not a valid key=value pair and was skipped. Use "key=value,key2=value2" (values percent-encoded).`,
       )

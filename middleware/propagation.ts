@@ -22,7 +22,8 @@ const ALL_ZERO = /^0+$/
 const TRACESTATE_KEY = /^[a-z0-9][a-z0-9_\-*/@]{0,255}$/
 const TRACESTATE_VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/
 const TRACESTATE_MAX_MEMBERS = 32
-const BAGGAGE_KEY = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/** An HTTP token (RFC 9110): the grammar of header names, and of baggage keys. */
+export const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const BAGGAGE_MAX_MEMBERS = 64
 const BAGGAGE_MAX_BYTES = 8192
 const OWS = /^[ \t]+|[ \t]+$/g
@@ -137,7 +138,7 @@ export function parseBaggage(header: string | undefined): Record<string, Baggage
     if (eq === -1) continue
     const key = pair.slice(0, eq).replace(OWS, '')
     const value = decodeBaggageValue(pair.slice(eq + 1).replace(OWS, ''))
-    if (!BAGGAGE_KEY.test(key) || value === undefined) continue
+    if (!HTTP_TOKEN.test(key) || value === undefined) continue
     const entry: BaggageEntry = { value }
     if (semi !== -1) entry.metadata = baggageEntryMetadataFromString(member.slice(semi + 1))
     entries[key] = entry
@@ -151,7 +152,7 @@ export function formatBaggage(baggage: Baggage): string {
   let out = ''
   let count = 0
   for (const [key, entry] of baggage.getAllEntries()) {
-    if (count >= BAGGAGE_MAX_MEMBERS || !BAGGAGE_KEY.test(key)) continue
+    if (count >= BAGGAGE_MAX_MEMBERS || !HTTP_TOKEN.test(key)) continue
     let member = `${key}=${encodeURIComponent(entry.value)}`
     if (entry.metadata) member += `;${entry.metadata.toString()}`
     if (out.length + member.length + 1 > BAGGAGE_MAX_BYTES) continue
