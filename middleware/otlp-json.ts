@@ -158,7 +158,6 @@ export function readPartialSuccessJson(text: string): SendResult {
   }
 }
 
-
 /**
  * OTLP/JSON encoding. Pass it to export with `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`; workers
  * that don't pass it leave the JSON encoder out of their bundle.
