@@ -4,7 +4,6 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { type Plugin, build } from 'esbuild'
-import { buildLibrary } from '../middleware/build.ts'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const CONDITIONS = ['workerd', 'worker', 'browser', 'module']
@@ -49,11 +48,11 @@ async function bundleAs(entry: string, format: 'esm' | 'cjs', define: Record<str
   return result.outputFiles[0].text
 }
 
-/** `edge-otel` resolves to the package build, as it does for users: made once from the current sources. */
-let library: Promise<void> | undefined
-
+/**
+ * `edge-otel` resolves to the package build (`middleware/dist`), as it does for users: build it from the
+ * current sources first (`buildLibrary()`; `npm test` does in its global setup).
+ */
 export async function bundleVariant(entry: string, define: Record<string, string> = {}): Promise<Bundle> {
-  await (library ??= buildLibrary())
   const esm = await bundleAs(entry, 'esm', define)
   const cjs = await bundleAs(entry, 'cjs', define)
   return { esm, cjs, gzipBytes: gzipSync(esm).length }
