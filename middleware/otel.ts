@@ -66,8 +66,6 @@ interface RequestTelemetry {
   spanName: string
   scheme: string
   activeAttributes: Attributes
-  /** Whether this request holds its trace's spans for tail sampling. */
-  holds: boolean
 }
 
 function startRequest(c: Context, options: OtelMiddlewareOptions): RequestTelemetry {
@@ -96,8 +94,8 @@ function startRequest(c: Context, options: OtelMiddlewareOptions): RequestTeleme
   const span = telemetry.own.tracer.startSpan(spanName, { kind: KIND_SERVER, attributes }, parent)
   const activeAttributes = { [ATTR_HTTP_REQUEST_METHOD]: attributes[ATTR_HTTP_REQUEST_METHOD], [ATTR_URL_SCHEME]: scheme }
   telemetry.own.activeRequests.add(1, activeAttributes)
-  const holds = telemetry.tail?.open(span, headers) ?? false
-  return { span, context: trace.setSpan(parent, span), start: now(), spanName, scheme, activeAttributes, holds }
+  telemetry.tail?.open(span, headers)
+  return { span, context: trace.setSpan(parent, span), start: now(), spanName, scheme, activeAttributes }
 }
 
 /** Ends the span, records the request metrics and schedules the export. Never throws. */
@@ -122,8 +120,7 @@ function endRequest(c: Context, r: RequestTelemetry, self: unknown, thrown: unkn
       span.setStatus({ code: STATUS_ERROR })
     }
     span.end()
-    const duration = now() - r.start
-    telemetry.tail?.close(span, duration, r.holds, c)
+    telemetry.tail?.close(span, c)
     // Keys in sorted order, so the series lookup needs no sort.
     const metricAttributes: Attributes = {}
     if (errorType) metricAttributes[ATTR_ERROR_TYPE] = errorType
@@ -131,7 +128,7 @@ function endRequest(c: Context, r: RequestTelemetry, self: unknown, thrown: unkn
     metricAttributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status
     if (route) metricAttributes[ATTR_HTTP_ROUTE] = route
     metricAttributes[ATTR_URL_SCHEME] = r.scheme
-    telemetry.own.serverDuration.record(duration / 1000, metricAttributes)
+    telemetry.own.serverDuration.record((now() - r.start) / 1000, metricAttributes)
     ;(errorType ? telemetry.own.errors : telemetry.own.invocations).add(1, FAAS_HTTP)
     flushAfterResponse(c)
   } catch (error) {

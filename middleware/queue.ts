@@ -13,7 +13,6 @@ import {
 import { KIND_CONSUMER, KIND_PRODUCER, STATUS_ERROR } from './api-values.ts'
 import type { OtelOptions } from './config.ts'
 import { type JsonEncoding, useJsonEncoding } from './export.ts'
-import { now } from './clock.ts'
 import { REQUEST_ROOT } from './context.ts'
 import { telemetry } from './telemetry.ts'
 import { recordFailure } from './tracer.ts'
@@ -147,8 +146,7 @@ export function instrumentQueueHandler<Body, Env = Record<string, unknown>>(
       REQUEST_ROOT,
     )
     const batchContext = trace.setSpan(REQUEST_ROOT, batchSpan)
-    const start = now()
-    const holds = telemetry.tail?.open(batchSpan) ?? false
+    telemetry.tail?.open(batchSpan)
     const { consumed, deadLettered } = counters()
     for (const [i, message] of batch.messages.entries()) {
       const parent = parents[i]
@@ -182,7 +180,7 @@ export function instrumentQueueHandler<Body, Env = Record<string, unknown>>(
       }
     }
     batchSpan.end()
-    telemetry.tail?.close(batchSpan, now() - start, holds)
+    telemetry.tail?.close(batchSpan)
     ctx.waitUntil(telemetry.flush())
   }
 }

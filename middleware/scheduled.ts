@@ -1,7 +1,6 @@
 import { trace } from '@opentelemetry/api'
 import { KIND_SERVER } from './api-values.ts'
 import { ATTR_FAAS_CRON, ATTR_FAAS_TRIGGER, FAAS_TRIGGER_VALUE_TIMER } from '@opentelemetry/semantic-conventions/incubating'
-import { now } from './clock.ts'
 import type { OtelOptions } from './config.ts'
 import { REQUEST_ROOT } from './context.ts'
 import { type JsonEncoding, useJsonEncoding } from './export.ts'
@@ -33,8 +32,7 @@ export function instrumentScheduled<Env = Record<string, unknown>>(
       { kind: KIND_SERVER, attributes: { [ATTR_FAAS_TRIGGER]: FAAS_TRIGGER_VALUE_TIMER, [ATTR_FAAS_CRON]: controller.cron } },
       REQUEST_ROOT,
     )
-    const start = now()
-    const holds = telemetry.tail?.open(span) ?? false
+    telemetry.tail?.open(span)
     try {
       await telemetry.contextManager.with(trace.setSpan(REQUEST_ROOT, span), () => handler(controller, env, ctx))
     } catch (error) {
@@ -42,7 +40,7 @@ export function instrumentScheduled<Env = Record<string, unknown>>(
       throw error
     } finally {
       span.end()
-      telemetry.tail?.close(span, now() - start, holds)
+      telemetry.tail?.close(span)
       ctx.waitUntil(telemetry.flush())
     }
   }

@@ -33,6 +33,8 @@ const MAX_DECIDED = 1024
 
 /** Spans held for one trace while its request runs. */
 interface HeldTrace {
+  /** The root span of the request, batch or cron run that holds the trace; its end decides. */
+  rootSpan: Span
   spans: FinishedSpan[]
   /** A called function kept its part, so this one must keep its part too. */
   keep: boolean
@@ -139,15 +141,14 @@ export class TailSampler {
   }
 
   /**
-   * A request, batch or cron run started; true if it holds its trace (the first of an unsampled,
-   * recorded trace). A caller that sent the shared key gets the spans back instead of a decision.
+   * A request, batch or cron run started: its root span holds the trace if it is the first of an
+   * unsampled, recorded trace. A caller that sent the shared key gets the spans back instead of a decision.
    */
-  open(span: Span, headers?: Headers): boolean {
+  open(span: Span, headers?: Headers): void {
     const { traceId, traceFlags } = span.spanContext()
-    if (!span.isRecording() || traceFlags & FLAG_SAMPLED || this.held.has(traceId)) return false
+    if (!span.isRecording() || traceFlags & FLAG_SAMPLED || this.held.has(traceId)) return
     const handBack = this.#key !== undefined && sameKey(headers?.get(HAND_BACK) ?? null, this.#key)
-    this.held.set(traceId, { spans: [], keep: false, handBack, handed: [], handedItems: 0 })
-    return true
+    this.held.set(traceId, { rootSpan: span, spans: [], keep: false, handBack, handed: [], handedItems: 0 })
   }
 
   /**
@@ -203,14 +204,16 @@ export class TailSampler {
    * hands the spans back to a caller that asked; a kept part of a request is answered with a sampled
    * `traceresponse` to a caller that sent `traceparent`.
    */
-  close(span: Span, durationMs: number, holds: boolean, c?: Context): void {
+  close(span: Span, c?: Context): void {
     if (!this.#on) return
     const ctx = span.spanContext()
     let kept = (ctx.traceFlags & FLAG_SAMPLED) === FLAG_SAMPLED
-    const held = holds ? this.held.get(ctx.traceId) : undefined
-    if (held) {
+    const held = this.held.get(ctx.traceId)
+    if (held?.rootSpan === span) {
       this.held.delete(ctx.traceId)
-      kept = durationMs > this.slowMs || held.keep || held.spans.some(failed)
+      // The root span is a recording span, ended before this call.
+      const { startTime, endTime } = span as unknown as FinishedSpan
+      kept = endTime - startTime > this.slowMs || held.keep || held.spans.some(failed)
       if (c && held.handBack && this.#handBack(c, held, kept)) return
       if (kept) {
         for (const s of held.spans) this.#sink?.export(s)
