@@ -51,7 +51,7 @@ export function useJsonEncoding(encoding: JsonEncoding): void {
 export const jsonEncoding = (): JsonEncoding | undefined => json
 
 /** A payload of an encoded body: OTLP/JSON if it is text, protobuf if it is bytes. */
-const payload = (signal: Signal, body: Uint8Array | string, items: number): OtlpPayload => ({
+export const payload = (signal: Signal, body: Uint8Array | string, items: number): OtlpPayload => ({
   signal,
   contentType: typeof body === 'string' ? 'application/json' : 'application/x-protobuf',
   body,

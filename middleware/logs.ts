@@ -3,7 +3,7 @@ import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions'
 import { VALUE_INT } from './api-values.ts'
 import { now } from './clock.ts'
 import type { ResolvedConfig } from './config.ts'
-import type { OtlpPayload } from './export.ts'
+import { type OtlpPayload, payload } from './export.ts'
 import { anyValue, keyValues, resourceBytes, scope } from './otlp-proto.ts'
 import { ProtoWriter } from './proto-writer.ts'
 import { REDACTED } from './redact.ts'
@@ -166,5 +166,5 @@ function collectLogs(config: ResolvedConfig, resource: Attributes): OtlpPayload 
   if (capped) processed.add(capped, { [ATTR_ERROR_TYPE]: 'request_limit' })
   if (!batch.length || !config.signals.logs) return undefined
   processed.add(batch.length)
-  return { signal: 'logs', contentType: 'application/x-protobuf', body: encodeLogsProto(resource, batch), items: batch.length }
+  return payload('logs', encodeLogsProto(resource, batch), batch.length)
 }

@@ -3,7 +3,7 @@ import { ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventi
 import type { Context } from 'hono'
 import { FLAG_SAMPLED, KIND_CLIENT, STATUS_ERROR } from './api-values.ts'
 import { type ResolvedConfig, oneOf, read, resolveLimit } from './config.ts'
-import type { OtlpPayload, PayloadSource } from './export.ts'
+import { type OtlpPayload, type PayloadSource, payload } from './export.ts'
 import { encodeTracesProto } from './otlp-proto.ts'
 import { formatTraceparent, parseTraceparent } from './propagation.ts'
 import { setResponseHeader } from './response-headers.ts'
@@ -244,7 +244,7 @@ export class TailSampler {
     this.#handed = []
     this.#handedItems = 0
     if (!chunks.length || !config.signals.traces) return undefined
-    return { signal: 'traces', contentType: 'application/x-protobuf', body: concat(chunks), items }
+    return payload('traces', concat(chunks), items)
   }
 }
 
