@@ -2,8 +2,8 @@
 // test, so tests can see what landed there.
 import { createServer } from 'node:http'
 import { resolve } from 'node:path'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
-import { type RunningFunctions, type WorkerSpec, exampleFunctions, startFunctions } from './functions.ts'
+import type { Receiver } from '../infra/receiver/server.ts'
+import { type RunningFunctions, type WorkerSpec, exampleFunctions, startExamplesWithReceiver } from './functions.ts'
 
 export interface DeadLetterRecorder {
   /** Bodies of the dead-lettered messages, as far as they carry `signal` and `items`. */
@@ -56,10 +56,8 @@ export interface OrderQueue {
 
 /** The example functions and a recorder on order-placed-dlq, exporting to a new receiver. */
 export async function startOrderQueue(vars: Record<string, string> = {}): Promise<OrderQueue> {
-  const receiver = await startReceiver()
-  const specs = exampleFunctions()
-  const deadLetters = await deadLetterRecorder('order-placed-dlq', specs[0].compatibilityDate)
-  const functions = await startFunctions([...specs, deadLetters.spec], { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, ...vars })
+  const deadLetters = await deadLetterRecorder('order-placed-dlq', exampleFunctions()[0].compatibilityDate)
+  const { receiver, functions, dispose } = await startExamplesWithReceiver(vars, [deadLetters.spec])
   return {
     receiver,
     functions,
@@ -71,8 +69,7 @@ export async function startOrderQueue(vars: Record<string, string> = {}): Promis
       return response.status
     },
     async close() {
-      await functions.dispose()
-      await receiver.close()
+      await dispose()
       await deadLetters.close()
     },
   }

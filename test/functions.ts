@@ -139,10 +139,13 @@ export async function startFunctions(specs: WorkerSpec[], vars: Record<string, s
   }
 }
 
-/** A real OTLP receiver on 127.0.0.1 and the example functions exporting to it. */
-export async function startExamplesWithReceiver(): Promise<{ receiver: Receiver; functions: RunningFunctions; dispose(): Promise<void> }> {
+/** A real OTLP receiver on 127.0.0.1 and the example functions (plus `extra` workers) exporting to it, with `vars`. */
+export async function startExamplesWithReceiver(
+  vars: Record<string, string> = {},
+  extra: WorkerSpec[] = [],
+): Promise<{ receiver: Receiver; functions: RunningFunctions; dispose(): Promise<void> }> {
   const receiver = await startReceiver()
-  const functions = await startFunctions(exampleFunctions(), { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })
+  const functions = await startFunctions([...exampleFunctions(), ...extra], { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, ...vars })
   return {
     receiver,
     functions,
