@@ -43,7 +43,7 @@ export const INTERNAL_PROPERTIES = [
   // metrics: instruments, series and collected points
   'series', 'seriesFor', 'lastCollect', 'instruments', 'monotonic', 'meters', 'boundaries', 'collect',
   // the middleware's request state and tail sampling
-  'activeAttributes', 'rootSpan', 'sink', 'answered', 'onEnd', 'handedItems', 'handBack', 'handed',
+  'activeAttributes', 'rootSpans', 'expire', 'sink', 'answered', 'onEnd', 'handedItems', 'handBack', 'handed',
   // queues
   'sent', 'consumed',
   // spelled like members that external types declare, but read and written only on the library's own

@@ -49,6 +49,12 @@ export interface OtelOptions {
   samplerRatio?: number
   /** `tailSampling()`: keep failed and slow requests the head sampler drops. Not bundled unless given. */
   tailSampling?: TailSampler
+  /**
+   * `EDGE_OTEL_REQUEST_TIMEOUT`: ms after which a request that has not ended is presumed dropped by the
+   * runtime (the client went away, the handler hung): it leaves `http.server.active_requests`, and what
+   * tail sampling held of its trace is kept. Default 300000 (5 minutes).
+   */
+  requestTimeout?: number
 }
 
 /** Where and how one signal is exported. */
@@ -80,6 +86,7 @@ export interface ResolvedConfig {
   retryDeadline: number
   sampler: SamplerName
   samplerRatio: number
+  requestTimeout: number
 }
 
 export interface ConfigResult {
@@ -248,6 +255,7 @@ export function resolveConfig(env: Env, options: OtelOptions = {}): ConfigResult
     retryDeadline: resolveLimit(env, 'EDGE_OTEL_RETRY_DEADLINE', 20_000, problems) || 20_000,
     sampler,
     samplerRatio,
+    requestTimeout: options.requestTimeout ?? (resolveLimit(env, 'EDGE_OTEL_REQUEST_TIMEOUT', 300_000, problems) || 300_000),
     redactQueryParameters:
       options.redactQueryParameters ??
       (read(env, 'EDGE_OTEL_REDACT_QUERY_PARAMETERS') ?? '')

@@ -93,15 +93,17 @@ function startRequest(c: Context, options: OtelMiddlewareOptions): RequestTeleme
   }
   const span = telemetry.own.tracer.startSpan(spanName, { kind: KIND_SERVER, attributes }, parent)
   const activeAttributes = { [ATTR_HTTP_REQUEST_METHOD]: attributes[ATTR_HTTP_REQUEST_METHOD], [ATTR_URL_SCHEME]: scheme }
-  telemetry.own.activeRequests.add(1, activeAttributes)
   telemetry.tail?.open(span, headers)
-  return { span, context: trace.setSpan(parent, span), start: now(), spanName, scheme, activeAttributes }
+  const request = { span, context: trace.setSpan(parent, span), start: now(), spanName, scheme, activeAttributes }
+  // Last, so nothing that throws above leaves the request counted: endRequest ends what this starts.
+  telemetry.activeRequests.start(request, activeAttributes)
+  return request
 }
 
 /** Ends the span, records the request metrics and schedules the export. Never throws. */
 function endRequest(c: Context, r: RequestTelemetry, self: unknown, thrown: unknown): void {
   try {
-    telemetry.own.activeRequests.add(-1, r.activeAttributes)
+    telemetry.activeRequests.end(r)
     const status = thrown ? 500 : c.res.status
     // An exception Hono turned into a 4xx (HTTPException) is an answer, not a server error.
     const error = thrown ? asError(thrown) : status >= 500 ? c.error : undefined

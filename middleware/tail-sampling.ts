@@ -30,26 +30,31 @@ const MAX_HELD_SPANS = 2048
 const MAX_HANDED_BYTES = 12_000
 /** Decisions remembered after their request ended, for spans that end later (in `waitUntil`). */
 const MAX_DECIDED = 1024
+/** Traces held at once; past it the oldest is decided early (kept), so a flood of requests that never end cannot grow it. */
+export const MAX_HELD_TRACES = 1024
 
-/** Spans held for one trace while its request runs. */
+/** Spans held for one trace while requests of it run in this isolate. */
 interface HeldTrace {
-  /** The root span of the request, batch or cron run that holds the trace; its end decides. */
-  rootSpan: Span
+  /**
+   * The root span of each request, batch or cron run of this trace that has not ended, and whether
+   * its caller asked for the spans back. The last one to end decides for the whole trace.
+   */
+  rootSpans: Map<Span, boolean>
   spans: FinishedSpan[]
-  /** A called function kept its part, so this one must keep its part too. */
+  /** A span failed, a request was slow, or a called function kept its part: the trace is kept. */
   keep: boolean
-  /** The caller asked for the spans instead of a decision. */
-  handBack: boolean
   /** Encoded spans called functions handed back, and how many spans they hold. */
   handed: Uint8Array[]
   handedItems: number
+  /** When its first request started (ms since the epoch). */
+  since: number
 }
 
 /** What the telemetry runtime gives tail sampling. */
 export interface TailSink {
   /** Buffers a kept span for the next flush. */
   export(span: FinishedSpan): void
-  warnOnce(message: string): void
+  warnOnce(message: string, key?: string): void
   readonly resource: Attributes
   /** Payload makers the flush calls: how handed-back spans get exported. */
   readonly sources: Set<PayloadSource>
@@ -57,6 +62,10 @@ export interface TailSink {
 
 const failed = (span: FinishedSpan) =>
   span.status.code === STATUS_ERROR && !(span.kind === KIND_CLIENT && (span.attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] as number) < 500)
+
+/** The span as exported once its trace is kept: the sampled flag set, as the head sampler would have. */
+const sampled = (span: FinishedSpan): FinishedSpan =>
+  span.context.traceFlags & FLAG_SAMPLED ? span : { ...span, context: { ...span.context, traceFlags: span.context.traceFlags | FLAG_SAMPLED } }
 
 function concat(chunks: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
@@ -133,22 +142,56 @@ export class TailSampler {
   onEnd(span: FinishedSpan): void {
     const held = this.held.get(span.context.traceId)
     if (!held) {
-      if (this.#kept.has(span.context.traceId)) this.#sink?.export(span)
+      if (this.#kept.has(span.context.traceId)) this.#sink?.export(sampled(span))
       return
     }
+    if (failed(span)) held.keep = true
     if (held.spans.length < MAX_HELD_SPANS || span.parentIsRemote || !span.parentSpanId) held.spans.push(span)
     else this.#sink?.warnOnce(`a request held more than ${MAX_HELD_SPANS} spans for tail sampling; the rest were dropped.`)
   }
 
   /**
-   * A request, batch or cron run started: its root span holds the trace if it is the first of an
-   * unsampled, recorded trace. A caller that sent the shared key gets the spans back instead of a decision.
+   * A request, batch or cron run of an unsampled, recorded trace started: its root span joins the
+   * trace's hold (concurrent requests of one trace share it). A caller that sent the shared key gets
+   * the spans back instead of a decision.
    */
   open(span: Span, headers?: Headers): void {
     const { traceId, traceFlags } = span.spanContext()
-    if (!span.isRecording() || traceFlags & FLAG_SAMPLED || this.held.has(traceId)) return
+    if (!span.isRecording() || traceFlags & FLAG_SAMPLED || this.#kept.has(traceId)) return
     const handBack = this.#key !== undefined && sameKey(headers?.get(HAND_BACK) ?? null, this.#key)
-    this.held.set(traceId, { rootSpan: span, spans: [], keep: false, handBack, handed: [], handedItems: 0 })
+    let held = this.held.get(traceId)
+    if (!held) {
+      if (this.held.size >= MAX_HELD_TRACES) this.#expire(this.held.keys().next().value!, 'more than ' + MAX_HELD_TRACES + ' traces were held at once')
+      held = { rootSpans: new Map(), spans: [], keep: false, handed: [], handedItems: 0, since: Date.now() }
+      this.held.set(traceId, held)
+    }
+    held.rootSpans.set(span, handBack)
+  }
+
+  /**
+   * Decides early, and keeps, every trace held longer than `maxAge` ms: its requests never ended
+   * (the runtime dropped them: a client that went away, a handler that hung). Called at each flush.
+   */
+  expire(now: number, maxAge: number): void {
+    for (const [traceId, held] of this.held) {
+      if (now - held.since < maxAge) break
+      this.#expire(traceId, `a request held its trace for more than ${maxAge} ms (EDGE_OTEL_REQUEST_TIMEOUT)`)
+    }
+  }
+
+  #expire(traceId: string, why: string): void {
+    this.#keep(traceId, this.held.get(traceId)!)
+    this.#sink?.warnOnce(`${why}, so tail sampling kept what it held of that trace without waiting for its end.`, why)
+  }
+
+  /** Exports what the trace holds, with what called functions handed back, and remembers the decision. */
+  #keep(traceId: string, held: HeldTrace): void {
+    this.held.delete(traceId)
+    for (const s of held.spans) this.#sink?.export(sampled(s))
+    this.#handed.push(...held.handed)
+    this.#handedItems += held.handedItems
+    this.#kept.add(traceId)
+    if (this.#kept.size > MAX_DECIDED) this.#kept.delete(this.#kept.values().next().value!)
   }
 
   /**
@@ -200,28 +243,32 @@ export class TailSampler {
   }
 
   /**
-   * A request, batch or cron run ended (its root span too). The one that holds the trace decides, or
-   * hands the spans back to a caller that asked; a kept part of a request is answered with a sampled
-   * `traceresponse` to a caller that sent `traceparent`.
+   * A request, batch or cron run ended (its root span too). A kept trace is exported at once; a trace
+   * that is not (yet) kept waits for the last of its requests in this isolate, and is dropped then.
+   * A request whose caller asked hands the trace's spans back instead. A kept part of a request is
+   * answered with a sampled `traceresponse` to a caller that sent `traceparent`.
    */
   close(span: Span, c?: Context): void {
     if (!this.#on) return
     const ctx = span.spanContext()
-    let kept = (ctx.traceFlags & FLAG_SAMPLED) === FLAG_SAMPLED
+    let kept = (ctx.traceFlags & FLAG_SAMPLED) === FLAG_SAMPLED || this.#kept.has(ctx.traceId)
     const held = this.held.get(ctx.traceId)
-    if (held?.rootSpan === span) {
-      this.held.delete(ctx.traceId)
+    const handBack = held?.rootSpans.get(span)
+    if (held && handBack !== undefined) {
+      held.rootSpans.delete(span)
       // The root span is a recording span, ended before this call.
       const { startTime, endTime } = span as unknown as FinishedSpan
-      kept = endTime - startTime > this.slowMs || held.keep || held.spans.some(failed)
-      if (c && held.handBack && this.#handBack(c, held, kept)) return
-      if (kept) {
-        for (const s of held.spans) this.#sink?.export(s)
-        this.#handed.push(...held.handed)
-        this.#handedItems += held.handedItems
-        this.#kept.add(ctx.traceId)
-        if (this.#kept.size > MAX_DECIDED) this.#kept.delete(this.#kept.values().next().value!)
+      if (endTime - startTime > this.slowMs) held.keep = true
+      kept = held.keep
+      if (c && handBack && this.#handBack(c, held, kept)) {
+        held.spans = []
+        held.handed = []
+        held.handedItems = 0
+        if (!held.rootSpans.size) this.held.delete(ctx.traceId)
+        return
       }
+      if (kept) this.#keep(ctx.traceId, held)
+      else if (!held.rootSpans.size) this.held.delete(ctx.traceId)
     }
     if (c && kept && (span as Partial<FinishedSpan>).parentIsRemote) {
       setResponseHeader(c, 'traceresponse', formatTraceparent({ ...ctx, traceFlags: ctx.traceFlags | FLAG_SAMPLED }))
@@ -230,7 +277,8 @@ export class TailSampler {
 
   /** Puts the held spans (and those handed to this function) into the response; false if too large. */
   #handBack(c: Context, held: HeldTrace, keep: boolean): boolean {
-    const own = held.spans.length ? [encodeTracesProto(this.#sink?.resource ?? {}, held.spans)] : []
+    // Handed-back spans are exported only if the caller keeps them, so they carry the sampled flag.
+    const own = held.spans.length ? [encodeTracesProto(this.#sink?.resource ?? {}, held.spans.map(sampled))] : []
     const bytes = concat([...own, ...held.handed])
     if (bytes.length > MAX_HANDED_BYTES) return false
     setResponseHeader(c, HANDED, `${keep ? 1 : 0};${held.spans.length + held.handedItems};${toBase64(bytes)}`)

@@ -36,6 +36,7 @@ import {
   METRIC_OTEL_SDK_EXPORTER_SPAN_EXPORTED,
   METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED,
 } from '@opentelemetry/semantic-conventions/incubating'
+import { ActiveRequests } from './active-requests.ts'
 import { type OtelOptions, type ResolvedConfig, resolveConfig } from './config.ts'
 import { AsyncLocalStorageContextManager } from './context.ts'
 import { ExportError, type OtlpPayload, type PayloadSource, type SendResult, type Transport, encodeMetrics, encodeTraces, errorTypeOf, jsonEncoding } from './export.ts'
@@ -123,6 +124,9 @@ export class Telemetry {
   get own(): LibraryInstruments {
     return (this.#instruments ??= createInstruments(this.tracerProvider, this.meterProvider))
   }
+
+  /** Requests counted in `http.server.active_requests`, so that every one started is also ended. */
+  readonly activeRequests = new ActiveRequests(() => this.own.activeRequests)
 
   #coldStartTaken = false
 
@@ -245,6 +249,7 @@ export class Telemetry {
    * Never rejects: failures are reported once per isolate and cause.
    */
   async flush(): Promise<void> {
+    this.#expireRequests()
     const spans = this.spans
     this.spans = []
     const dropped = this.#droppedSpans
@@ -274,6 +279,21 @@ export class Telemetry {
       }
     } catch (error) {
       this.warnOnce(`telemetry flush failed: ${error instanceof Error ? error.message : String(error)}`, 'flush')
+    }
+  }
+
+  /** Forgets requests older than EDGE_OTEL_REQUEST_TIMEOUT: the runtime dropped them, so they never end. */
+  #expireRequests(): void {
+    const timeout = this.config?.requestTimeout
+    if (!timeout) return
+    const now = Date.now()
+    this.tail?.expire(now, timeout)
+    const expired = this.activeRequests.expire(now, timeout)
+    if (expired) {
+      this.warnOnce(
+        `${expired} requests did not end within EDGE_OTEL_REQUEST_TIMEOUT (${timeout} ms): the runtime dropped them (a client that went away, a handler that hung). They no longer count in http.server.active_requests.`,
+        'expired',
+      )
     }
   }
 
