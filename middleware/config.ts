@@ -50,6 +50,11 @@ export interface OtelOptions {
   /** `tailSampling()`: keep failed and slow requests the head sampler drops. Not bundled unless given. */
   tailSampling?: TailSampler
   /**
+   * `EDGE_OTEL_RECORD_CLIENT_ADDRESS=true`: record `client.address` (from `CF-Connecting-IP`, else the first
+   * `X-Forwarded-For` entry) on SERVER spans. Off by default: an IP address is personal data.
+   */
+  recordClientAddress?: boolean
+  /**
    * `EDGE_OTEL_REQUEST_TIMEOUT`: ms after which a request that has not ended is presumed dropped by the
    * runtime (the client went away, the handler hung): it leaves `http.server.active_requests`, and what
    * tail sampling held of its trace is kept. Default 300000 (5 minutes).
@@ -86,6 +91,7 @@ export interface ResolvedConfig {
   retryDeadline: number
   sampler: SamplerName
   samplerRatio: number
+  recordClientAddress: boolean
   requestTimeout: number
 }
 
@@ -255,6 +261,9 @@ export function resolveConfig(env: Env, options: OtelOptions = {}): ConfigResult
     retryDeadline: resolveLimit(env, 'EDGE_OTEL_RETRY_DEADLINE', 20_000, problems) || 20_000,
     sampler,
     samplerRatio,
+    recordClientAddress:
+      options.recordClientAddress ??
+      oneOf(read(env, 'EDGE_OTEL_RECORD_CLIENT_ADDRESS')?.toLowerCase(), 'EDGE_OTEL_RECORD_CLIENT_ADDRESS', ['true', 'false'], 'false', problems) === 'true',
     requestTimeout: options.requestTimeout ?? (resolveLimit(env, 'EDGE_OTEL_REQUEST_TIMEOUT', 300_000, problems) || 300_000),
     redactQueryParameters:
       options.redactQueryParameters ??

@@ -21,18 +21,13 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT'
 
 /**
  * Sets the semconv method attributes (known methods as-is, others as `_OTHER` plus the original) and
- * returns what the span name starts with: the method, or `HTTP` for an unknown one.
+ * returns what the span name starts with: the method, or `HTTP` for an unknown one. Methods are
+ * case-sensitive (RFC 9110): `patch` is not `PATCH`. Fetch already upper-cases the six it normalizes.
  */
 export function methodAttributes(method: string, target: Attributes): string {
   if (KNOWN_METHODS.has(method)) {
     target[ATTR_HTTP_REQUEST_METHOD] = method
     return method
-  }
-  const upper = method.toUpperCase()
-  if (KNOWN_METHODS.has(upper)) {
-    target[ATTR_HTTP_REQUEST_METHOD] = upper
-    target[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method
-    return upper
   }
   target[ATTR_HTTP_REQUEST_METHOD] = '_OTHER'
   target[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method

@@ -106,6 +106,59 @@ describe('otel() middleware', () => {
     expect(transport.spans[0].attributes).toMatchObject({ 'http.request.method': '_OTHER', 'http.request.method_original': 'PURGE' })
   })
 
+  it('knows methods case-sensitively: a lowercase patch is _OTHER, with the original kept', async () => {
+    const transport = new DecodingTransport()
+    const { ctx, pending } = executionContext()
+    await app(transport).request('/users/1', { method: 'patch' }, ENV, ctx)
+    await Promise.all(pending)
+    expect(transport.spans[0].name).toBe('HTTP')
+    expect(transport.spans[0].attributes).toMatchObject({ 'http.request.method': '_OTHER', 'http.request.method_original': 'patch' })
+  })
+
+  it('gives a 5xx HTTPException its status code as error.type', async () => {
+    const transport = new DecodingTransport()
+    const a = app(transport)
+    a.get('/unavailable', () => {
+      throw new HTTPException(503, { message: 'down for maintenance' })
+    })
+    const { ctx, pending } = executionContext()
+    expect((await a.request('/unavailable', {}, ENV, ctx)).status).toBe(503)
+    await Promise.all(pending)
+    expect(transport.spans[0].status.code).toBe(2)
+    expect(transport.spans[0].attributes['error.type']).toBe('503')
+    const point = transport.points('http.server.request.duration')[0]
+    expect(point.attributes).toMatchObject({ 'error.type': '503', 'http.response.status_code': 503 })
+  })
+
+  it('records network.protocol.version from workerd\'s request.cf, and client.address only when asked', async () => {
+    const request = (headers: Record<string, string>) => {
+      const r = new Request('http://example.com/users/1', { headers })
+      Object.defineProperty(r, 'cf', { value: { httpProtocol: 'HTTP/2' } })
+      return r
+    }
+    const headers = { 'cf-connecting-ip': '203.0.113.7', 'x-forwarded-for': '198.51.100.1, 10.0.0.1' }
+    const off = new DecodingTransport()
+    let run = executionContext()
+    await app(off).fetch(request(headers), ENV, run.ctx)
+    await Promise.all(run.pending)
+    expect(off.spans[0].attributes['network.protocol.version']).toBe('2')
+    expect(off.spans[0].attributes).not.toHaveProperty('client.address')
+
+    telemetry.reset()
+    const byOption = new DecodingTransport()
+    run = executionContext()
+    await app(byOption, { recordClientAddress: true }).fetch(request(headers), ENV, run.ctx)
+    await Promise.all(run.pending)
+    expect(byOption.spans[0].attributes['client.address']).toBe('203.0.113.7')
+
+    telemetry.reset()
+    const byEnv = new DecodingTransport()
+    run = executionContext()
+    await app(byEnv).fetch(request({ 'x-forwarded-for': '198.51.100.1, 10.0.0.1' }), { ...ENV, EDGE_OTEL_RECORD_CLIENT_ADDRESS: 'true' }, run.ctx)
+    await Promise.all(run.pending)
+    expect(byEnv.spans[0].attributes['client.address']).toBe('198.51.100.1')
+  })
+
   it('exports user metrics recorded through @opentelemetry/api in the same flush', async () => {
     const transport = new DecodingTransport()
     const { ctx, pending } = executionContext()
@@ -187,6 +240,24 @@ describe('otel() middleware', () => {
     expect(processed.find((p) => p.attributes['error.type'] === 'queue_full')?.value).toBe(3)
     expect(processed.find((p) => p.attributes['error.type'] === undefined)?.value).toBe(2)
     vi.restoreAllMocks()
+  })
+
+  it('leaves http.server.active_requests where it was when starting a request throws half-way', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const transport = new DecodingTransport()
+    const sampler = tailSampling()
+    vi.spyOn(sampler, 'open').mockImplementation(() => {
+      throw new Error('tail sampling broke')
+    })
+    const a = app(transport, { tailSampling: sampler })
+    const { ctx } = executionContext()
+    expect((await a.request('/users/1', {}, ENV, ctx)).status).toBe(200)
+    expect(telemetry.activeRequests.size).toBe(0)
+    await telemetry.flush()
+    const active = transport.points('http.server.active_requests')
+    expect(active.every((p) => p.value === 0)).toBe(true)
+    expect(String(warn.mock.calls[0][0])).toContain('request served untraced: Error: tail sampling broke')
+    warn.mockRestore()
   })
 
   it('serves a request without an execution context (plain app.request)', async () => {

@@ -1,10 +1,12 @@
 import { type Attributes, type Context as ApiContext, type Span, trace } from '@opentelemetry/api'
 import { KIND_SERVER, STATUS_ERROR } from './api-values.ts'
 import {
+  ATTR_CLIENT_ADDRESS,
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_HTTP_ROUTE,
+  ATTR_NETWORK_PROTOCOL_VERSION,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
   ATTR_URL_PATH,
@@ -84,6 +86,13 @@ function startRequest(c: Context, options: OtelMiddlewareOptions): RequestTeleme
   const headers = raw.headers
   const userAgent = headers.get('user-agent')
   if (userAgent) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent
+  // workerd says which HTTP version the client spoke: "HTTP/1.1", "HTTP/2", "HTTP/3".
+  const protocol = (raw as { cf?: { httpProtocol?: unknown } }).cf?.httpProtocol
+  if (typeof protocol === 'string' && protocol.startsWith('HTTP/')) attributes[ATTR_NETWORK_PROTOCOL_VERSION] = protocol.slice(5)
+  if (telemetry.config!.recordClientAddress) {
+    const client = headers.get('cf-connecting-ip') ?? headers.get('x-forwarded-for')?.split(',')[0].trim()
+    if (client) attributes[ATTR_CLIENT_ADDRESS] = client
+  }
   const parent = telemetry.propagator.extract(REQUEST_ROOT, headers, headersGetter)
   attributes[ATTR_FAAS_TRIGGER] = FAAS_TRIGGER_VALUE_HTTP
   const coldStart = telemetry.takeColdStart()
@@ -115,8 +124,13 @@ function endRequest(c: Context, r: RequestTelemetry, self: unknown, thrown: unkn
     }
     span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
     let errorType: string | undefined
-    if (error) errorType = recordFailure(span, error)
-    else if (status >= 500) {
+    if (error) {
+      errorType = recordFailure(span, error)
+      // Hono's HTTPException is a plain Error by name: its status says more.
+      if (status >= 500 && typeof (error as { getResponse?: unknown }).getResponse === 'function') {
+        span.setAttribute(ATTR_ERROR_TYPE, (errorType = String(status)))
+      }
+    } else if (status >= 500) {
       errorType = String(status)
       span.setAttribute(ATTR_ERROR_TYPE, errorType)
       span.setStatus({ code: STATUS_ERROR })
