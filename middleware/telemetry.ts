@@ -108,6 +108,16 @@ function createInstruments(tracerProvider: EdgeTracerProvider, meterProvider: Ed
   }
 }
 
+/** Options each handler applies for itself, so they may differ between handlers. */
+const PER_HANDLER_OPTIONS = new Set(['encodings', 'maxRetries', 'instrumentGlobalFetch', 'transport'])
+
+/** Equal options: the same object, or plain data (strings, numbers, arrays, records) with equal contents. */
+function sameOption(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  const plain = (v: unknown) => Array.isArray(v) || (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype)
+  return plain(a) && plain(b) && JSON.stringify(a) === JSON.stringify(b)
+}
+
 /**
  * Everything one isolate holds for telemetry: the providers registered with `@opentelemetry/api`,
  * the ended spans waiting for the next flush, and the exporter. Configured on the first request,
@@ -164,9 +174,16 @@ export class Telemetry {
     metrics.setGlobalMeterProvider(this.meterProvider)
   }
 
-  /** Applies env and options once per isolate. Bad values are reported once and replaced by defaults. */
+  /**
+   * Applies env and options once per isolate, for the first handler that runs. Bad values are reported
+   * once and replaced by defaults; options another handler gives differently are reported once.
+   */
   configure(env: Record<string, unknown> | undefined, options: OtelOptions, transport?: Transport): void {
-    if (this.config) return
+    if (this.config) {
+      if (options !== this.#configuredWith && !this.#compared.has(options)) this.#compare(options)
+      return
+    }
+    this.#configuredWith = options
     const { config, problems } = resolveConfig(env, options)
     for (const problem of problems) this.warnOnce(problem)
     this.config = config
@@ -211,6 +228,24 @@ export class Telemetry {
       this.transport = transport
     } else if (Object.values(config.signals).some(Boolean)) {
       this.transport = new OtlpHttpTransport(config.signals, exportFetch, retryPolicy(config.retryDeadline))
+    }
+  }
+
+  /** The options the isolate was configured with, and other handlers' options already compared with them. */
+  #configuredWith: OtelOptions | undefined
+  readonly #compared = new WeakSet<OtelOptions>()
+
+  /** Names each option that `options` sets differently from the ones in force, which ignores it. */
+  #compare(options: OtelOptions): void {
+    this.#compared.add(options)
+    const inForce = this.#configuredWith ?? {}
+    for (const [name, value] of Object.entries(options) as [keyof OtelOptions, unknown][]) {
+      if (value === undefined || PER_HANDLER_OPTIONS.has(name) || sameOption(value, inForce[name])) continue
+      this.warnOnce(
+        `the ${name} option of one handler was ignored: it differs from the options this isolate's telemetry was configured with, by the first handler that ran. ` +
+          'Telemetry is configured once per isolate: pass one shared options object to otel(), instrumentQueueHandler() and instrumentScheduled().',
+        `option:${name}`,
+      )
     }
   }
 
@@ -356,6 +391,7 @@ export class Telemetry {
   /** Forgets configuration and buffered data; for tests that reconfigure one isolate. */
   reset(): void {
     this.config = undefined
+    this.#configuredWith = undefined
     this.transport = undefined
     this.spans = []
     this.tail = undefined

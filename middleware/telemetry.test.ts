@@ -1,0 +1,42 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { tailSampling } from './tail-sampling.ts'
+import { telemetry } from './telemetry.ts'
+
+const ENV = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' }
+let warn: ReturnType<typeof vi.spyOn>
+
+beforeEach(() => {
+  telemetry.reset()
+  warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+})
+afterEach(() => warn.mockRestore())
+
+const messages = (): string[] => warn.mock.calls.map((c: unknown[]) => String(c[0]))
+
+describe('configuration, once per isolate', () => {
+  it('names, once, each option another handler gives differently, since it is ignored', () => {
+    const sampler = tailSampling()
+    telemetry.configure(ENV, { serviceName: 'inventory', redactQueryParameters: ['sku'], tailSampling: sampler })
+    // Another handler of the same worker, with options of its own.
+    const cron = { serviceName: 'inventory-cron', batchDelay: 5, tailSampling: tailSampling(), encodings: [] }
+    telemetry.configure(ENV, cron)
+    telemetry.configure(ENV, cron)
+    telemetry.configure(ENV, { ...cron })
+    expect(telemetry.config!.serviceName).toBe('inventory')
+    expect(messages()).toHaveLength(3)
+    expect(messages()[0]).toBe(
+      '[edge-otel] the serviceName option of one handler was ignored: it differs from the options this isolate\'s telemetry was configured with, by the first handler that ran. ' +
+        'Telemetry is configured once per isolate: pass one shared options object to otel(), instrumentQueueHandler() and instrumentScheduled().',
+    )
+    expect(messages().map((m) => m.split(' ')[2])).toEqual(['serviceName', 'batchDelay', 'tailSampling'])
+  })
+
+  it('says nothing when handlers share their options, or give equal ones', () => {
+    const sampler = tailSampling()
+    const shared = { serviceName: 'inventory', tailSampling: sampler }
+    telemetry.configure(ENV, shared)
+    telemetry.configure(ENV, shared)
+    telemetry.configure(ENV, { serviceName: 'inventory', redactQueryParameters: undefined, tailSampling: sampler, maxRetries: 5 } as never)
+    expect(messages()).toEqual([])
+  })
+})
