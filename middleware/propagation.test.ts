@@ -105,6 +105,13 @@ describe('baggage', () => {
     expect(Object.keys(entries)).toEqual(['good', 'fine'])
   })
 
+  it('keeps a member whose escapes are not UTF-8, each bad sequence replaced by U+FFFD', () => {
+    const entries = parseBaggage('k=%FF,mixed=caf%C3%A9%FF%E2%82,ok=%E2%82%AC')!
+    expect(entries.k.value).toBe('\uFFFD')
+    expect(entries.mixed.value).toBe('café\uFFFD\uFFFD')
+    expect(entries.ok.value).toBe('€')
+  })
+
   it('never keeps a member cut at the 8192-byte limit', () => {
     const header = `a=${'x'.repeat(5000)},b=${'y'.repeat(5000)}`
     expect(Object.keys(parseBaggage(header)!)).toEqual(['a'])

@@ -113,11 +113,32 @@ export function parseTracestate(header: string | undefined): W3CTraceState | und
   return members.length ? new W3CTraceState(members) : undefined
 }
 
+/** A `%` not followed by two hex digits: the member is malformed. */
+const MALFORMED_ESCAPE = /%(?![0-9a-fA-F]{2})/
+
+/**
+ * Percent-decodes a baggage value. Escapes that are not UTF-8 (`%FF`) become U+FFFD, as the W3C
+ * Baggage spec asks, and the member is kept; a malformed escape (`%A`) makes it invalid.
+ */
 function decodeBaggageValue(value: string): string | undefined {
+  if (!value.includes('%')) return value
   try {
     return decodeURIComponent(value)
   } catch {
-    return undefined
+    if (MALFORMED_ESCAPE.test(value)) return undefined
+    const encoder = new TextEncoder()
+    const bytes: number[] = []
+    for (let i = 0; i < value.length; ) {
+      if (value[i] === '%') {
+        bytes.push(parseInt(value.slice(i + 1, i + 3), 16))
+        i += 3
+      } else {
+        const char = String.fromCodePoint(value.codePointAt(i)!)
+        bytes.push(...encoder.encode(char))
+        i += char.length
+      }
+    }
+    return new TextDecoder().decode(new Uint8Array(bytes))
   }
 }
 
