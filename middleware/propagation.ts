@@ -121,24 +121,11 @@ const MALFORMED_ESCAPE = /%(?![0-9a-fA-F]{2})/
  * Baggage spec asks, and the member is kept; a malformed escape (`%A`) makes it invalid.
  */
 function decodeBaggageValue(value: string): string | undefined {
-  if (!value.includes('%')) return value
   try {
     return decodeURIComponent(value)
   } catch {
-    if (MALFORMED_ESCAPE.test(value)) return undefined
-    const encoder = new TextEncoder()
-    const bytes: number[] = []
-    for (let i = 0; i < value.length; ) {
-      if (value[i] === '%') {
-        bytes.push(parseInt(value.slice(i + 1, i + 3), 16))
-        i += 3
-      } else {
-        const char = String.fromCodePoint(value.codePointAt(i)!)
-        bytes.push(...encoder.encode(char))
-        i += char.length
-      }
-    }
-    return new TextDecoder().decode(new Uint8Array(bytes))
+    // Baggage values are ASCII (baggage-octet), so unescape() gives one char per octet.
+    return MALFORMED_ESCAPE.test(value) ? undefined : new TextDecoder().decode(Uint8Array.from(unescape(value), (c) => c.charCodeAt(0)))
   }
 }
 

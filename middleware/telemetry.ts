@@ -109,14 +109,7 @@ function createInstruments(tracerProvider: EdgeTracerProvider, meterProvider: Ed
 }
 
 /** Options each handler applies for itself, so they may differ between handlers. */
-const PER_HANDLER_OPTIONS = new Set(['encodings', 'maxRetries', 'instrumentGlobalFetch', 'transport'])
-
-/** Equal options: the same object, or plain data (strings, numbers, arrays, records) with equal contents. */
-function sameOption(a: unknown, b: unknown): boolean {
-  if (a === b) return true
-  const plain = (v: unknown) => Array.isArray(v) || (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype)
-  return plain(a) && plain(b) && JSON.stringify(a) === JSON.stringify(b)
-}
+const PER_HANDLER_OPTIONS = ['encodings', 'maxRetries', 'instrumentGlobalFetch', 'transport']
 
 /**
  * Everything one isolate holds for telemetry: the providers registered with `@opentelemetry/api`,
@@ -235,16 +228,15 @@ export class Telemetry {
   #configuredWith: OtelOptions | undefined
   readonly #compared = new WeakSet<OtelOptions>()
 
-  /** Names each option that `options` sets differently from the ones in force, which ignores it. */
+  /** Names each option that `options` sets differently from the ones in force (equal JSON is the same), which ignores it. */
   #compare(options: OtelOptions): void {
     this.#compared.add(options)
-    const inForce = this.#configuredWith ?? {}
-    for (const [name, value] of Object.entries(options) as [keyof OtelOptions, unknown][]) {
-      if (value === undefined || PER_HANDLER_OPTIONS.has(name) || sameOption(value, inForce[name])) continue
+    const inForce = (this.#configuredWith ?? {}) as Record<string, unknown>
+    for (const [name, value] of Object.entries(options)) {
+      if (value === undefined || PER_HANDLER_OPTIONS.includes(name) || JSON.stringify(value) === JSON.stringify(inForce[name])) continue
       this.warnOnce(
-        `the ${name} option of one handler was ignored: it differs from the options this isolate's telemetry was configured with, by the first handler that ran. ` +
-          'Telemetry is configured once per isolate: pass one shared options object to otel(), instrumentQueueHandler() and instrumentScheduled().',
-        `option:${name}`,
+        `the ${name} option of a handler was ignored: telemetry is configured once per isolate, by the first handler that runs. Give every handler the same options.`,
+        name,
       )
     }
   }

@@ -49,6 +49,8 @@ describe('the three example functions in workerd, exporting OTLP/HTTP protobuf t
       'server.address': '127.0.0.1',
       'server.port': 8787,
       'user_agent.original': 'edge-otel-test',
+      // Miniflare passes the request.cf that workerd gives a client speaking HTTP/1.1.
+      'network.protocol.version': '1.1',
       'http.route': '/orders/:id',
       'http.response.status_code': 200,
       'faas.trigger': 'http',
