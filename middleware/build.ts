@@ -1,7 +1,8 @@
 // Builds the package as users install it: `dist/index.js`, one ESM file with the library's modules,
 // `@opentelemetry/api` and `hono` left to the user's bundler, and `dist/index.d.ts`, its types in one
-// declaration file. `npm pack` (prepack) and `node middleware/build.ts` build both; `npm install`
-// (prepare), `npm test`, `npm run dev` and `npm run bench` build the JavaScript only.
+// declaration file. `npm install` (prepare), `npm pack` (prepack), `npm run typecheck` and
+// `node middleware/build.ts` build both; `npm test`, `npm run dev` and `npm run bench` remake the
+// JavaScript only. The example functions are type-checked against the declarations, as users' code is.
 //
 // Two steps make the user's worker smaller (docs/performance.md):
 // - each `@opentelemetry/semantic-conventions` constant the source imports is written in as its string,
@@ -188,7 +189,4 @@ export async function buildTypes(outfile = TYPES): Promise<void> {
   }
 }
 
-// `--js` (npm install's prepare) skips the types: the repository's tests and examples run the JavaScript.
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await Promise.all([buildLibrary(), process.argv.includes('--js') ? undefined : buildTypes()])
-}
+if (process.argv[1] === fileURLToPath(import.meta.url)) await Promise.all([buildLibrary(), buildTypes()])
