@@ -53,7 +53,7 @@ export async function createUserProject(): Promise<string> {
 }
 
 async function install(dir: string): Promise<void> {
-  await cp(USER_WORKER, dir, { recursive: true })
+  await cp(USER_WORKER, dir, { recursive: true, filter: (path) => !path.includes('.wrangler') })
   await check('npm pack', run('npm', ['pack', '--pack-destination', dir], join(ROOT, 'middleware')))
   const tarball = (await readdir(dir)).find((f) => f.endsWith('.tgz'))
   await writeFile(join(dir, 'package.json'), `${JSON.stringify({ name: 'user-worker', private: true, type: 'module' }, null, 2)}\n`)
