@@ -11,7 +11,7 @@
 //   stay as they are, and so does every name an external type declares unless it is in AUDITED:
 //   `build.test.ts` checks the lists.
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -106,9 +106,20 @@ export const buildOptions = (outfile = DIST): BuildOptions => ({
   logLevel: 'warning',
 })
 
-/** Builds `dist/index.js` once. */
+/**
+ * Builds `dist/index.js` once. Each file is written beside and renamed into place, so that a test
+ * bundling the build while `npm pack` remakes it never reads half a file.
+ */
 export async function buildLibrary(outfile = DIST): Promise<void> {
-  await build(buildOptions(outfile))
+  const { outputFiles = [] } = await build({ ...buildOptions(outfile), write: false })
+  await mkdir(dirname(outfile), { recursive: true })
+  await Promise.all(
+    outputFiles.map(async ({ path, contents }) => {
+      const partial = `${path}.${process.pid}.partial`
+      await writeFile(partial, contents)
+      await rename(partial, path)
+    }),
+  )
 }
 
 /** Builds, then rebuilds on every change to the library's sources (for `npm run dev`). */
@@ -134,9 +145,9 @@ const COMPILER_OPTIONS = [
  * names a type the package does not export fails the build (`ae-forgotten-export`).
  */
 export async function buildTypes(outfile = TYPES): Promise<void> {
-  await mkdir(join(PACKAGE, 'dist'), { recursive: true })
-  // Inside the package, so that the declarations resolve `hono` and `@opentelemetry/api` as the sources do.
-  const emitted = await mkdtemp(join(PACKAGE, 'dist', '.types-'))
+  // Inside the package (so that the declarations resolve `hono` and `@opentelemetry/api` as the sources
+  // do) but outside dist/, which `npm pack` packs.
+  const emitted = await mkdtemp(join(PACKAGE, '.types-'))
   try {
     await promisify(execFile)(process.execPath, [
       TSC, '--ignoreConfig', ENTRY, ...COMPILER_OPTIONS,
@@ -185,6 +196,7 @@ export async function buildTypes(outfile = TYPES): Promise<void> {
       },
     })
     if (!result.succeeded || problems.length) {
+      // Not left for `npm pack` to ship.
       await rm(outfile, { force: true })
       throw new Error(`the package's types:\n${problems.join('\n')}`)
     }
