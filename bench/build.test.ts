@@ -1,8 +1,11 @@
 // The bundle goals, held in `npm test`: a bundle's size is exact on any machine, unlike the bench's timings.
-import { resolve } from 'node:path'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { USER_WORKER, wrangler } from '../test/user-project.ts'
 import { ROOT, bundleVariant } from './build.ts'
-import { BUNDLE_BUDGETS_KIB } from './goals.ts'
+import { BUNDLE_BUDGETS_KIB, WRANGLER_BUDGET_KIB } from './goals.ts'
 
 /** A string each feature's code carries, so a bundle cannot meet its budget by leaving the feature out. */
 const MARKS = {
@@ -26,4 +29,19 @@ describe('the bench variants stay in their bundle budgets (minified ESM, gzip, w
       expect(gzipBytes / 1024).toBeLessThanOrEqual(budget)
     })
   }
+})
+
+describe('the smallest traced worker as wrangler builds it for a user (deploy --dry-run --minify)', () => {
+  it(`reports ≤ ${WRANGLER_BUDGET_KIB} KiB gzip`, async () => {
+    // The fixture imports `edge-otel` as the workspace package, which resolves to the package build.
+    const out = mkdtempSync(join(tmpdir(), 'edge-otel-wrangler-'))
+    const build = await wrangler(USER_WORKER, ['deploy', '--dry-run', '--minify', '--outdir', out], join(ROOT, 'node_modules/wrangler/bin/wrangler.js'))
+    expect(build.code, build.output).toBe(0)
+    const bundle = readFileSync(join(out, 'index.js'), 'utf8')
+    rmSync(out, { recursive: true })
+    expect(bundle).toContain(MARKS.traces)
+    const gzipKiB = Number(build.output.match(/gzip: ([\d.]+) KiB/)?.[1])
+    expect(gzipKiB).toBeGreaterThan(0)
+    expect(gzipKiB).toBeLessThanOrEqual(WRANGLER_BUDGET_KIB)
+  }, 60_000)
 })

@@ -12,3 +12,12 @@ export const BUNDLE_BUDGETS_KIB: Record<string, number> = {
   'variants/edge-otel-logs.ts': GOALS.bundleKiB,
   'variants/edge-otel-all.ts': GOALS.bundleKiB + 1.5,
 }
+
+/**
+ * What `wrangler deploy --dry-run --minify` reports (gzip KiB) for the smallest traced worker, Hono with
+ * `app.use(otel())` and one route (test/fixtures/user-worker), as a user sees it. Wrangler keeps every
+ * function's and class's name (esbuild's keepNames), which the rows above don't: 1.5 KiB on this worker,
+ * 1.0 of it in Hono and the API. The goal is 25 KiB; it measures 25.54 KiB, so its budget is 26 KiB
+ * until the library is 0.6 KiB smaller (docs/performance.md).
+ */
+export const WRANGLER_BUDGET_KIB = GOALS.bundleKiB + 1

@@ -1,9 +1,9 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
-import { AUDITED, INTERNAL_PROPERTIES, buildLibrary, inlineSemanticConventions } from './build.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { AUDITED, INTERNAL_PROPERTIES, buildLibrary, buildTypes, inlineSemanticConventions } from './build.ts'
 
 const ROOT = new URL('..', import.meta.url).pathname
 
@@ -48,7 +48,6 @@ describe('the package build', () => {
     for (const [, typeOnly, list] of index.matchAll(/export (type )?\{([^}]*)\}/g)) {
       for (const [, isType, name] of list.matchAll(/(type )?(\w+)/g)) if (typeOnly || isType) exported.add(name)
     }
-    exported.add('SendResult') // what a Transport returns
     const members = new Set<string>()
     for (const file of readdirSync(join(ROOT, 'middleware')).filter((f) => f.endsWith('.ts'))) {
       const text = readFileSync(join(ROOT, 'middleware', file), 'utf8')
@@ -80,9 +79,46 @@ describe('the package build', () => {
     const outfile = join(mkdtempSync(join(tmpdir(), 'edge-otel-build-')), 'index.js')
     await buildLibrary(outfile)
     const dist = readFileSync(outfile, 'utf8')
-    const imports = new Set([...dist.matchAll(/from "([^"]+)"/g)].map((m) => m[1]))
+    const imports = new Set([...dist.matchAll(/from\s*"([^"]+)"/g)].map((m) => m[1]))
     expect([...imports].sort()).toEqual(['@opentelemetry/api', 'hono/route', 'node:async_hooks'])
     expect(dist).toContain('"http.server.request.duration"')
     expect(dist).not.toMatch(/\.(sensitiveQueryKeys|droppedAttributes|hexBytes)\b/)
+  })
+})
+
+describe('the package types (dist/index.d.ts)', () => {
+  let types = ''
+  let dist = ''
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edge-otel-types-'))
+    await Promise.all([buildTypes(join(dir, 'index.d.ts')), buildLibrary(join(dir, 'index.js'))])
+    types = readFileSync(join(dir, 'index.d.ts'), 'utf8')
+    dist = readFileSync(join(dir, 'index.js'), 'utf8')
+  })
+
+  it('import only the peer dependencies: no .ts extension, nothing that needs @types/node', () => {
+    const code = types.replace(/\/\*[\s\S]*?\*\//g, '')
+    const imports = new Set([...code.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((m) => m[1]))
+    expect([...imports].sort()).toEqual(['@opentelemetry/api', 'hono'])
+    expect(types).not.toMatch(/\/\/\/\s*<reference/)
+    expect(code).not.toMatch(/AsyncLocalStorage|node:/)
+  })
+
+  it('declare no member under a name the build shortens, so each type matches its objects at run time', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'edge-otel-types-')), 'index.d.ts')
+    writeFileSync(file, types)
+    const names = declaredNames([file])
+    expect(names).toContain('serviceName')
+    expect(names).toContain('spilledAt')
+    expect(INTERNAL_PROPERTIES.filter((name) => names.has(name))).toEqual([])
+  })
+
+  it('declare as values exactly what the module exports', () => {
+    const declared = [...types.matchAll(/^export declare (?:const|function|class|let|enum) (\w+)/gm)].map((m) => m[1])
+    const exportList = dist.match(/export\s*\{([^}]*)\}\s*;\s*(?:\/\/.*\s*)?$/)?.[1] ?? ''
+    const exported = exportList.split(',').map((e) => e.trim().split(/\s+as\s+/).pop()).filter(Boolean)
+    expect(exported).toContain('otel')
+    expect(declared.sort()).toEqual(exported.sort())
   })
 })

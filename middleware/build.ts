@@ -1,6 +1,8 @@
 // Builds the package as users install it: `dist/index.js`, one ESM file with the library's modules,
-// `@opentelemetry/api` and `hono` left to the user's bundler. `npm install` (prepare), `npm pack` (prepack),
-// `npm test`, `npm run dev` and `npm run bench` run it; `node middleware/build.ts` runs it by hand.
+// `@opentelemetry/api` and `hono` left to the user's bundler, and `dist/index.d.ts`, its types in one
+// declaration file. `npm install` (prepare), `npm pack` (prepack), `npm run typecheck` and
+// `node middleware/build.ts` build both; `npm test`, `npm run dev` and `npm run bench` remake the
+// JavaScript only. The example functions are type-checked against the declarations, as users' code is.
 //
 // Two steps make the user's worker smaller (docs/performance.md):
 // - each `@opentelemetry/semantic-conventions` constant the source imports is written in as its string,
@@ -8,14 +10,21 @@
 // - the internal property names below are shortened. Public options, exported types and OTLP/JSON fields
 //   stay as they are, and so does every name an external type declares unless it is in AUDITED:
 //   `build.test.ts` checks the lists.
-import { readFile } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { Extractor, ExtractorConfig, ExtractorLogLevel, type ExtractorMessage } from '@microsoft/api-extractor'
 import * as stable from '@opentelemetry/semantic-conventions'
 import * as incubating from '@opentelemetry/semantic-conventions/incubating'
 import { type BuildOptions, type Plugin, build, context } from 'esbuild'
 
 export const ENTRY = fileURLToPath(new URL('./index.ts', import.meta.url))
 export const DIST = fileURLToPath(new URL('./dist/index.js', import.meta.url))
+export const TYPES = fileURLToPath(new URL('./dist/index.d.ts', import.meta.url))
+const PACKAGE = fileURLToPath(new URL('.', import.meta.url))
 
 /**
  * Property names that some external declaration also uses, shortened all the same: every access to
@@ -89,13 +98,28 @@ export const buildOptions = (outfile = DIST): BuildOptions => ({
   external: ['@opentelemetry/api', 'hono', 'hono/*', 'node:*', 'cloudflare:*'],
   mangleProps: new RegExp(`^(${INTERNAL_PROPERTIES.join('|')})$`),
   plugins: [semanticConventions],
+  // Minified, because wrangler keeps every function's and class's name (esbuild's keepNames) when it
+  // minifies a worker: it keeps the short names instead of the long ones (0.35 KiB gzip). The source
+  // map, with the sources in it, maps frames back to them.
+  minify: true,
   sourcemap: true,
   logLevel: 'warning',
 })
 
-/** Builds `dist/index.js` once. */
+/**
+ * Builds `dist/index.js` once. Each file is written beside and renamed into place, so that a test
+ * bundling the build while `npm pack` remakes it never reads half a file.
+ */
 export async function buildLibrary(outfile = DIST): Promise<void> {
-  await build(buildOptions(outfile))
+  const { outputFiles = [] } = await build({ ...buildOptions(outfile), write: false })
+  await mkdir(dirname(outfile), { recursive: true })
+  await Promise.all(
+    outputFiles.map(async ({ path, contents }) => {
+      const partial = `${path}.${process.pid}.partial`
+      await writeFile(partial, contents)
+      await rename(partial, path)
+    }),
+  )
 }
 
 /** Builds, then rebuilds on every change to the library's sources (for `npm run dev`). */
@@ -106,4 +130,79 @@ export async function watchLibrary(): Promise<() => Promise<void>> {
   return () => ctx.dispose()
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await buildLibrary()
+const TSC = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin/tsc')
+
+/** What the library's sources are compiled against, as in the repository's tsconfig.json. */
+const COMPILER_OPTIONS = [
+  '--target', 'es2022', '--module', 'esnext', '--moduleResolution', 'bundler', '--lib', 'es2023',
+  '--types', '@cloudflare/workers-types,@types/node', '--strict', '--skipLibCheck', '--allowImportingTsExtensions',
+]
+
+/**
+ * Writes the package's types as one declaration file: TypeScript emits a declaration per module,
+ * leaving out what is marked `@internal` (members whose names the build shortens, which would not
+ * match the objects at run time), and API Extractor rolls them into `outfile`. A public type that
+ * names a type the package does not export fails the build (`ae-forgotten-export`).
+ */
+export async function buildTypes(outfile = TYPES): Promise<void> {
+  // Inside the package (so that the declarations resolve `hono` and `@opentelemetry/api` as the sources
+  // do) but outside dist/, which `npm pack` packs.
+  const emitted = await mkdtemp(join(PACKAGE, '.types-'))
+  try {
+    await promisify(execFile)(process.execPath, [
+      TSC, '--ignoreConfig', ENTRY, ...COMPILER_OPTIONS,
+      '--declaration', '--emitDeclarationOnly', '--stripInternal', '--outDir', emitted,
+    ]).catch((error: { stdout?: string }) => {
+      throw new Error(`tsc could not emit the declarations:\n${error.stdout ?? error}`)
+    })
+    const problems: string[] = []
+    const config = ExtractorConfig.prepare({
+      configObject: {
+        projectFolder: PACKAGE,
+        mainEntryPointFilePath: join(emitted, 'index.d.ts'),
+        // The declarations are read as a Workers project reads them: without @types/node.
+        compiler: {
+          overrideTsconfig: {
+            compilerOptions: {
+              target: 'es2022', module: 'esnext', moduleResolution: 'bundler', lib: ['es2023'],
+              types: ['@cloudflare/workers-types'], strict: true, skipLibCheck: true, allowImportingTsExtensions: true,
+            },
+          },
+        },
+        dtsRollup: { enabled: true, untrimmedFilePath: outfile },
+        apiReport: { enabled: false },
+        docModel: { enabled: false },
+        tsdocMetadata: { enabled: false },
+        messages: {
+          compilerMessageReporting: { default: { logLevel: ExtractorLogLevel.Error } },
+          extractorMessageReporting: {
+            default: { logLevel: ExtractorLogLevel.Error },
+            'ae-missing-release-tag': { logLevel: ExtractorLogLevel.None },
+            'ae-internal-missing-underscore': { logLevel: ExtractorLogLevel.None },
+          },
+          tsdocMessageReporting: { default: { logLevel: ExtractorLogLevel.None } },
+        },
+      },
+      configObjectFullPath: undefined,
+      packageJsonFullPath: join(PACKAGE, 'package.json'),
+    })
+    const result = Extractor.invoke(config, {
+      localBuild: true,
+      messageCallback(message: ExtractorMessage) {
+        if (message.logLevel === ExtractorLogLevel.Error || message.logLevel === ExtractorLogLevel.Warning) {
+          problems.push(message.formatMessageWithLocation(PACKAGE))
+        }
+        message.handled = true
+      },
+    })
+    if (!result.succeeded || problems.length) {
+      // Not left for `npm pack` to ship.
+      await rm(outfile, { force: true })
+      throw new Error(`the package's types:\n${problems.join('\n')}`)
+    }
+  } finally {
+    await rm(emitted, { recursive: true, force: true })
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await Promise.all([buildLibrary(), buildTypes()])

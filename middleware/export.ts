@@ -5,8 +5,8 @@ import { encodeMetricsProto, encodeTracesProto } from './otlp-proto.ts'
 import type { FinishedSpan } from './tracer.ts'
 
 /** The signals the library exports. */
-export const SIGNALS = ['traces', 'metrics', 'logs'] as const
-export type Signal = (typeof SIGNALS)[number]
+export type Signal = 'traces' | 'metrics' | 'logs'
+export const SIGNALS: readonly Signal[] = ['traces', 'metrics', 'logs']
 
 /** One encoded OTLP request, ready for any transport. */
 export interface OtlpPayload {
@@ -37,8 +37,11 @@ export interface Transport {
 
 /** OTLP/JSON, which a worker opts into (`otel({ encodings: [otlpJson] })`) so that others don't carry it. */
 export interface JsonEncoding {
+  /** @internal */
   traces(resource: Attributes, spans: FinishedSpan[]): string
+  /** @internal */
   metrics(resource: Attributes, scopes: CollectedScope[]): string
+  /** @internal */
   partialSuccess(text: string): SendResult
 }
 

@@ -34,7 +34,8 @@ export function methodAttributes(method: string, target: Attributes): string {
   return 'HTTP'
 }
 
-type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
+/** A `fetch` function: the global one or a service binding's. */
+export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
 
 /**
  * Wraps a fetch function (global `fetch` or a service binding's) so each call inside a traced

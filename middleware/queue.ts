@@ -34,7 +34,8 @@ function isEnvelope(value: unknown): value is TracedEnvelope {
   return typeof value === 'object' && value !== null && typeof (value as TracedEnvelope).__otel === 'object' && 'body' in value
 }
 
-interface QueueLike<Body> {
+/** A Cloudflare Queues producer binding, as `instrumentQueue` uses it. */
+export interface QueueLike<Body> {
   send(body: Body, options?: unknown): Promise<unknown>
   sendBatch(messages: Iterable<{ body: Body } & Record<string, unknown>>, options?: unknown): Promise<unknown>
 }
@@ -96,7 +97,8 @@ export function instrumentQueue<Body>(queue: QueueLike<Body>, queueName: string)
   }
 }
 
-interface QueueMessage<Body> {
+/** A Cloudflare Queues message, as `instrumentQueueHandler` hands it to `process`. */
+export interface QueueMessage<Body> {
   id: string
   body: Body
   attempts: number

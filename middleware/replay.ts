@@ -5,7 +5,7 @@ import { telemetry } from './telemetry.ts'
 import { LIBRARY_NAME } from './version.ts'
 
 /** The part of a Cloudflare Queues message batch that replaying needs. */
-interface ReplayBatch {
+export interface ReplayBatch {
   messages: ReadonlyArray<{ body: unknown; attempts: number; ack(): void; retry(options?: { delaySeconds?: number }): void }>
 }
 

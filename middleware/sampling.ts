@@ -2,15 +2,21 @@ import type { SpanContext } from '@opentelemetry/api'
 import { FLAG_SAMPLED } from './api-values.ts'
 
 /** The `OTEL_TRACES_SAMPLER` values an edge function can honour (the spec's six built-in ones). */
-export const SAMPLER_NAMES = [
+export type SamplerName =
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio'
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+export const SAMPLER_NAMES: readonly SamplerName[] = [
   'parentbased_always_on',
   'parentbased_always_off',
   'parentbased_traceidratio',
   'always_on',
   'always_off',
   'traceidratio',
-] as const
-export type SamplerName = (typeof SAMPLER_NAMES)[number]
+]
 
 /** Decides at span start whether the span is sampled, given its parent (if any) and its trace id. */
 export type Sampler = (parent: SpanContext | undefined, traceId: string) => boolean

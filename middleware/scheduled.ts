@@ -7,7 +7,8 @@ import { type JsonEncoding, useJsonEncoding } from './export.ts'
 import { telemetry } from './telemetry.ts'
 import { recordFailure } from './tracer.ts'
 
-interface Controller {
+/** The part of a Workers `ScheduledController` that the traced handler reads and passes on. */
+export interface Controller {
   cron: string
   scheduledTime: number
 }

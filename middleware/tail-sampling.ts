@@ -99,9 +99,11 @@ function sameKey(a: string | null, b: string): boolean {
  * Without the key, a kept part is announced to the caller in `traceresponse`, so the caller keeps its part.
  */
 export class TailSampler {
+  /** @internal */
   readonly held = new Map<string, HeldTrace>()
   /** The traces kept by the last `MAX_DECIDED` decisions, oldest first. */
   readonly #kept = new Set<string>()
+  /** @internal */
   slowMs: number
   /** `EDGE_OTEL_TAIL_SAMPLING`: off, requests end as the head sampler decided. */
   #on = false
@@ -110,11 +112,12 @@ export class TailSampler {
   #handed: Uint8Array[] = []
   #handedItems = 0
 
+  /** @internal */
   constructor(options: TailSamplingOptions = {}) {
     this.slowMs = options.slowMs ?? 1000
   }
 
-  /** Applies `EDGE_OTEL_TAIL_SAMPLING` (on/off), `..._SLOW_MS` and `..._KEY`; false when turned off. */
+  /** Applies `EDGE_OTEL_TAIL_SAMPLING` (on/off), `..._SLOW_MS` and `..._KEY`; false when turned off. @internal */
   configure(env: Record<string, unknown> | undefined, sink: TailSink): boolean {
     this.#sink = sink
     const problems: string[] = []
@@ -138,6 +141,7 @@ export class TailSampler {
    * An unsampled span ended: held for its request's end, exported if its trace was kept before it ended
    * (a span ended in `waitUntil`), dropped otherwise. One trace holds at most `MAX_HELD_SPANS` spans
    * besides its request's own SERVER span; the rest are dropped and reported once.
+   * @internal
    */
   onEnd(span: FinishedSpan): void {
     const held = this.held.get(span.context.traceId)
@@ -154,6 +158,7 @@ export class TailSampler {
    * A request, batch or cron run of an unsampled, recorded trace started: its root span joins the
    * trace's hold (concurrent requests of one trace share it). A caller that sent the shared key gets
    * the spans back instead of a decision.
+   * @internal
    */
   open(span: Span, headers?: Headers): void {
     const { traceId, traceFlags } = span.spanContext()
@@ -171,6 +176,7 @@ export class TailSampler {
   /**
    * Decides early, and keeps, every trace held longer than `maxAge` ms: its requests never ended
    * (the runtime dropped them: a client that went away, a handler that hung). Called at each flush.
+   * @internal
    */
   expire(now: number, maxAge: number): void {
     for (const [traceId, held] of this.held) {
@@ -198,6 +204,7 @@ export class TailSampler {
    * An outbound request of a traced fetch. Through a service binding, for a held trace, it asks the
    * called function to hand its spans back; the key never leaves otherwise (not even when your code
    * forwards the incoming request's headers).
+   * @internal
    */
   outbound(headers: Headers, traceId: string, binding: boolean): void {
     headers.delete(HAND_BACK)
@@ -207,6 +214,7 @@ export class TailSampler {
   /**
    * The response of a traced fetch: spans handed back through a service binding join the held trace
    * (and leave the response), and a sampled `traceresponse` for a held trace keeps it.
+   * @internal
    */
   answered(response: Response, traceId: string, binding: boolean): Response {
     try {
@@ -247,6 +255,7 @@ export class TailSampler {
    * that is not (yet) kept waits for the last of its requests in this isolate, and is dropped then.
    * A request whose caller asked hands the trace's spans back instead. A kept part of a request is
    * answered with a sampled `traceresponse` to a caller that sent `traceparent`.
+   * @internal
    */
   close(span: Span, c?: Context): void {
     if (!this.#on) return

@@ -1,0 +1,79 @@
+// The package as a new user meets it: packed, installed from the npm registry into a fresh Workers
+// project (test/user-project.ts), type-checked, built by wrangler, and run in workerd.
+import { readFile, rm } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
+import { parse } from 'smol-toml'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
+import { SERVER } from './trace-helpers.ts'
+import { createUserProject, typecheck, wrangler } from './user-project.ts'
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
+
+let dir: string
+
+beforeAll(async () => {
+  dir = await createUserProject()
+}, 300_000)
+
+afterAll(() => dir && rm(dir, { recursive: true, force: true }))
+
+describe('npm pack of middleware/, installed into a fresh Workers project', () => {
+  it('type-checks with TypeScript 5', async () => {
+    const tsc = await typecheck(dir)
+    expect(tsc.code, `tsc (TypeScript 5) reported:\n${tsc.output}`).toBe(0)
+  }, 120_000)
+
+  it("type-checks with the repository's TypeScript 7", async () => {
+    const tsc = await typecheck(dir, join(ROOT, 'node_modules/typescript/bin/tsc'))
+    expect(tsc.code, `tsc (TypeScript 7) reported:\n${tsc.output}`).toBe(0)
+  }, 120_000)
+
+  describe('built by wrangler deploy --dry-run, in workerd, exporting to a receiver', () => {
+    let receiver: Receiver | undefined
+    let mf: Miniflare | undefined
+
+    afterAll(async () => {
+      await mf?.dispose()
+      await receiver?.close()
+    })
+
+    it('builds, serves a request, and its SERVER span reaches the receiver', async () => {
+      const build = await wrangler(dir, ['deploy', '--dry-run', '--outdir', 'out'])
+      expect(build.code, `wrangler deploy --dry-run reported:\n${build.output}`).toBe(0)
+
+      const config = parse(await readFile(join(dir, 'wrangler.toml'), 'utf8')) as { compatibility_date: string; compatibility_flags: string[] }
+      receiver = await startReceiver()
+      mf = new Miniflare(
+        convertV4MiniflareOptions({
+          workers: [
+            {
+              name: 'user-worker',
+              modules: true,
+              scriptPath: join(dir, 'out/index.js'),
+              // Module names are paths below this folder (workerd refuses `..`).
+              modulesRoot: join(dir, 'out'),
+              compatibilityDate: config.compatibility_date,
+              compatibilityFlags: config.compatibility_flags,
+              bindings: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'user-worker' },
+            },
+          ],
+          host: '127.0.0.1',
+        }),
+      )
+      const response = await mf.dispatchFetch('http://127.0.0.1:8787/hello/world')
+      expect(await response.text()).toBe('Hello world')
+
+      const r = receiver
+      await r.waitFor(() => r.spans.some((s) => s.kind === SERVER), 10_000, 'the SERVER span')
+      const span = r.spans.find((s) => s.kind === SERVER)!
+      expect(span.name).toBe('GET /hello/:name')
+      expect(span.attributes).toMatchObject({ 'http.route': '/hello/:name', 'http.response.status_code': 200 })
+      const pkg = JSON.parse(await readFile(join(ROOT, 'middleware/package.json'), 'utf8')) as { version: string }
+      expect(span.resource).toMatchObject({ 'service.name': 'user-worker', 'telemetry.sdk.name': 'edge-otel', 'telemetry.sdk.version': pkg.version })
+      expect(r.errors).toEqual([])
+    }, 120_000)
+  })
+})
