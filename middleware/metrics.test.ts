@@ -1,6 +1,7 @@
 import { ValueType } from '@opentelemetry/api'
 import { describe, expect, it } from 'vitest'
-import { type HistogramPoint, type NumberPoint, DEFAULT_BOUNDARIES, EdgeMeterProvider, temporalityFor } from './metrics.ts'
+import { now } from './clock.ts'
+import { type HistogramPoint, type NumberPoint, DEFAULT_BOUNDARIES, EdgeMeterProvider, seriesCount, temporalityFor } from './metrics.ts'
 
 function provider(temporality: 'delta' | 'cumulative' | 'lowmemory' = 'delta', cardinalityLimit = 2000) {
   return new EdgeMeterProvider({ temporality, cardinalityLimit })
@@ -46,6 +47,22 @@ describe('EdgeMeterProvider', () => {
     expect(metric.boundaries).toEqual([0.1, 1])
     expect(point.bucketCounts).toEqual([2, 2, 1])
     expect([point.count, point.sum, point.min, point.max]).toEqual([5, 4.65, 0.05, 3])
+  })
+
+  it('drops negative histogram values before they make a series: no slot taken, no stale start time', async () => {
+    const p = provider('delta', 3)
+    const h = p.getMeter('m').createHistogram('d')
+    for (let i = 0; i < 5; i++) h.record(-1, { user: `u${i}` })
+    expect(seriesCount(p)).toBe(0)
+    await new Promise((r) => setTimeout(r, 5))
+    const windowStart = now()
+    expect(await p.collect()).toEqual([])
+    h.record(2, { user: 'u0' })
+    h.record(3, { user: 'new' })
+    const points = (await collectOne(p, 'd'))!.points as HistogramPoint[]
+    expect(points.map((pt) => pt.attributes)).toEqual([{ user: 'u0' }, { user: 'new' }])
+    expect(points[0].startTime).toBeGreaterThanOrEqual(windowStart)
+    expect(seriesCount(p)).toBe(0)
   })
 
   it('uses the SDK default boundaries without advice', async () => {

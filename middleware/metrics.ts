@@ -193,14 +193,14 @@ class Instrument {
   }
 
   record(value: number, attributes?: Attributes): void {
-    if (!Number.isFinite(value)) return
+    // A histogram drops a negative value before it can take a series.
+    if (!Number.isFinite(value) || (value < 0 && this.kind !== 'gauge')) return
     const series = this.seriesFor(attributes)
     if (this.kind === 'gauge') {
       series.value = value
       series.count = 1
       return
     }
-    if (value < 0) return
     series.count++
     series.sum += value
     if (value < series.min) series.min = value
