@@ -1,5 +1,5 @@
 import { ValueType } from '@opentelemetry/api'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { now } from './clock.ts'
 import { type HistogramPoint, type NumberPoint, DEFAULT_BOUNDARIES, EdgeMeterProvider, seriesCount, temporalityFor } from './metrics.ts'
 
@@ -152,6 +152,58 @@ describe('EdgeMeterProvider', () => {
     meter.createCounter('Same').add(1)
     meter.createCounter('same').add(1)
     expect(((await collectOne(p, 'Same'))!.points[0] as NumberPoint).value).toBe(2)
+  })
+
+  it('keeps instruments of one name but another kind, unit or description apart: each works and is exported', async () => {
+    const p = provider()
+    const meter = p.getMeter('m')
+    meter.createCounter('x').add(2)
+    expect(() => meter.createHistogram('x').record(1)).not.toThrow()
+    meter.createHistogram('y').record(3)
+    meter.createCounter('y').add(5)
+    meter.createCounter('z', { unit: 'ms' }).add(1)
+    meter.createCounter('Z', { unit: 's' }).add(7)
+    const metrics = (await p.collect())[0].metrics
+    const value = (m: (typeof metrics)[number]) => (m.type === 'histogram' ? (m.points[0] as HistogramPoint).sum : (m.points[0] as NumberPoint).value)
+    expect(metrics.map((m) => [m.name, m.type, m.unit, value(m)])).toEqual([
+      ['x', 'sum', '', 2],
+      ['x', 'histogram', '', 1],
+      ['y', 'histogram', '', 3],
+      ['y', 'sum', '', 5],
+      ['z', 'sum', 'ms', 1],
+      ['Z', 'sum', 's', 7],
+    ])
+  })
+
+  it('warns once per conflicting registration, naming the instrument and what differs', () => {
+    const warnings: string[] = []
+    const p = new EdgeMeterProvider({ temporality: 'delta', cardinalityLimit: 2000 }, (message) => warnings.push(message))
+    const meter = p.getMeter('shop')
+    meter.createCounter('orders', { unit: '{order}' })
+    meter.createCounter('Orders', { unit: '{order}' })
+    expect(warnings).toEqual([])
+    meter.createHistogram('orders', { unit: 's' })
+    meter.createHistogram('orders', { unit: 's' })
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain('"orders"')
+    expect(warnings[0]).toContain('"shop"')
+    expect(warnings[0]).toContain('counter')
+    expect(warnings[0]).toContain('histogram')
+    expect(warnings[0]).toContain('"{order}"')
+  })
+
+  it('reports the conflict through the isolate\'s one-time warnings', async () => {
+    const { telemetry } = await import('./telemetry.ts')
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      const meter = telemetry.meterProvider.getMeter('conflicts')
+      meter.createCounter('dup')
+      meter.createUpDownCounter('dup')
+      meter.createUpDownCounter('dup')
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^\[edge-otel\] .*"dup"/)])
+    } finally {
+      warn.mockRestore()
+    }
   })
 })
 

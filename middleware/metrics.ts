@@ -13,7 +13,7 @@ import {
   type UpDownCounter,
   type ValueType,
 } from '@opentelemetry/api'
-import { VALUE_DOUBLE } from './api-values.ts'
+import { VALUE_DOUBLE, VALUE_INT } from './api-values.ts'
 import { now } from './clock.ts'
 import type { InstrumentationScope } from './tracer.ts'
 
@@ -290,21 +290,35 @@ class Instrument {
   }
 }
 
+/** The identifying fields of an instrument besides its name, as the warning about a conflict shows them. */
+const identityOf = (kind: InstrumentKind, { unit = '', description = '', valueType }: MetricOptions): string =>
+  `${valueType === VALUE_INT ? 'integer' : 'double'} ${kind} of unit "${unit}", description "${description}"`
+
 class EdgeMeter implements Meter {
+  /** By case-insensitive name and identity: instruments that differ in any identifying field are kept apart. */
   readonly instruments = new Map<string, Instrument>()
 
   readonly scope: InstrumentationScope
   private readonly settings: MeterSettings
+  readonly #warn: (message: string) => void
 
-  constructor(scope: InstrumentationScope, settings: MeterSettings) {
+  constructor(scope: InstrumentationScope, settings: MeterSettings, warn: (message: string) => void) {
     this.scope = scope
     this.settings = settings
+    this.#warn = warn
   }
 
   #instrument(name: string, kind: InstrumentKind, options: MetricOptions = {}): Instrument {
-    const key = name.toLowerCase()
+    const lower = name.toLowerCase()
+    const identity = identityOf(kind, options)
+    const key = `${lower} ${identity}`
     let instrument = this.instruments.get(key)
     if (!instrument) {
+      for (const other of this.instruments.values()) {
+        if (other.name.toLowerCase() !== lower) continue
+        this.#warn(`meter "${this.scope.name}" has two instruments "${name}": ${identityOf(other.kind, other.options)}, and ${identity}. Both are exported; rename one.`)
+        break
+      }
       instrument = new Instrument(name, kind, options, this.settings)
       this.instruments.set(key, instrument)
     }
@@ -357,16 +371,19 @@ export class EdgeMeterProvider implements MeterProvider {
   readonly meters = new Map<string, EdgeMeter>()
 
   readonly settings: MeterSettings
+  readonly #warn: (message: string) => void
 
-  constructor(settings: MeterSettings = { temporality: 'delta', cardinalityLimit: 2000 }) {
+  /** `warn` reports a duplicate instrument registration (the spec's name for two instruments of one name). */
+  constructor(settings: MeterSettings = { temporality: 'delta', cardinalityLimit: 2000 }, warn: (message: string) => void = console.warn) {
     this.settings = settings
+    this.#warn = warn
   }
 
   getMeter(name: string, version?: string): Meter {
     const key = `${name}@${version ?? ''}`
     let meter = this.meters.get(key)
     if (!meter) {
-      meter = new EdgeMeter({ name, version }, this.settings)
+      meter = new EdgeMeter({ name, version }, this.settings, this.#warn)
       this.meters.set(key, meter)
     }
     return meter
