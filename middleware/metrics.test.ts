@@ -1,4 +1,4 @@
-import { ValueType } from '@opentelemetry/api'
+import { type BatchObservableResult, ValueType } from '@opentelemetry/api'
 import { describe, expect, it, vi } from 'vitest'
 import { now } from './clock.ts'
 import { type HistogramPoint, type NumberPoint, DEFAULT_BOUNDARIES, EdgeMeterProvider, seriesCount, temporalityFor } from './metrics.ts'
@@ -144,6 +144,34 @@ describe('EdgeMeterProvider', () => {
     expect(value(first, 'requests.total')).toBe(10)
     expect(value(second, 'requests.total')).toBe(5)
     expect(value(second, 'queue.depth')).toBe(3)
+  })
+
+  it('runs a batch observable callback once per collection for all its instruments, until it is removed', async () => {
+    const p = provider()
+    const meter = p.getMeter('m')
+    const memory = meter.createObservableGauge('memory')
+    const reads = meter.createObservableCounter('reads')
+    const other = meter.createObservableGauge('other')
+    let calls = 0
+    const callback = (result: BatchObservableResult) => {
+      calls++
+      result.observe(memory, 512, { pool: 'heap' })
+      result.observe(reads, 10 * calls)
+      result.observe(other, 1)
+    }
+    meter.addBatchObservableCallback(callback, [memory, reads])
+    const first = (await p.collect())[0].metrics
+    expect(calls).toBe(1)
+    expect(first.map((m) => [m.name, (m.points as NumberPoint[]).map((pt) => [pt.value, pt.attributes])])).toEqual([
+      ['memory', [[512, { pool: 'heap' }]]],
+      ['reads', [[10, {}]]],
+    ])
+    const second = (await p.collect())[0].metrics
+    expect(calls).toBe(2)
+    expect((second.find((m) => m.name === 'reads')!.points[0] as NumberPoint).value).toBe(10)
+    meter.removeBatchObservableCallback(callback, [memory, reads])
+    expect(await p.collect()).toEqual([])
+    expect(calls).toBe(2)
   })
 
   it('returns the same instrument for the same name in one meter', async () => {

@@ -220,26 +220,6 @@ class Instrument {
     if (i !== -1) this.callbacks.splice(i, 1)
   }
 
-  async observe(): Promise<void> {
-    const seen = new Set<Series>()
-    const result: ObservableResult = {
-      observe: (value: number, attributes?: Attributes) => {
-        if (!Number.isFinite(value)) return
-        const series = this.seriesFor(attributes)
-        series.value = value
-        series.count = 1
-        seen.add(series)
-      },
-    }
-    for (const callback of this.callbacks) {
-      try {
-        await callback(result)
-      } catch {
-        // A failing user callback loses its own observations only.
-      }
-    }
-  }
-
   collect(time: number): CollectedMetric | undefined {
     const points: Array<NumberPoint | HistogramPoint> = []
     const delta = this.temporality === 'delta'
@@ -294,6 +274,22 @@ class Instrument {
 const identityOf = (kind: InstrumentKind, { unit = '', description = '', valueType }: MetricOptions): string =>
   `${valueType === VALUE_INT ? 'integer' : 'double'} ${kind} of unit "${unit}", description "${description}"`
 
+/** An observation of an observable instrument, made in a callback. */
+function observe(instrument: Instrument, value: number, attributes?: Attributes): void {
+  if (!Number.isFinite(value)) return
+  const series = instrument.seriesFor(attributes)
+  series.value = value
+  series.count = 1
+}
+
+async function run<R>(callback: (result: R) => unknown, result: R): Promise<void> {
+  try {
+    await callback(result)
+  } catch {
+    // A failing user callback loses its own observations only.
+  }
+}
+
 class EdgeMeter implements Meter {
   /** By case-insensitive name and identity: instruments that differ in any identifying field are kept apart. */
   readonly instruments = new Map<string, Instrument>()
@@ -301,6 +297,7 @@ class EdgeMeter implements Meter {
   readonly scope: InstrumentationScope
   private readonly settings: MeterSettings
   readonly #warn: (message: string) => void
+  readonly #batches: Array<[BatchObservableCallback, Observable[]]> = []
 
   constructor(scope: InstrumentationScope, settings: MeterSettings, warn: (message: string) => void) {
     this.scope = scope
@@ -355,12 +352,31 @@ class EdgeMeter implements Meter {
   }
 
   addBatchObservableCallback(callback: BatchObservableCallback, observables: Observable[]): void {
-    for (const observable of observables) {
-      observable.addCallback((result) => callback({ observe: (o, value, attributes) => o === observable && result.observe(value, attributes) }))
-    }
+    this.#batches.push([callback, observables])
   }
 
-  removeBatchObservableCallback(): void {}
+  removeBatchObservableCallback(callback: BatchObservableCallback, observables: Observable[]): void {
+    const i = this.#batches.findIndex(([c, o]) => c === callback && o.length === observables.length && o.every((x) => observables.includes(x)))
+    if (i !== -1) this.#batches.splice(i, 1)
+  }
+
+  /** Runs each callback once (an instrument's own, then the batch ones), then collects every instrument. */
+  async collect(): Promise<CollectedScope | undefined> {
+    for (const instrument of this.instruments.values()) {
+      const result: ObservableResult = { observe: (value, attributes) => observe(instrument, value, attributes) }
+      for (const callback of instrument.callbacks) await run(callback, result)
+    }
+    for (const [callback, observables] of this.#batches) {
+      await run(callback, { observe: (o, value, attributes) => observables.includes(o) && observe(o as Instrument, value, attributes) })
+    }
+    const time = now()
+    const metrics: CollectedMetric[] = []
+    for (const instrument of this.instruments.values()) {
+      const metric = instrument.collect(time)
+      if (metric) metrics.push(metric)
+    }
+    return metrics.length ? { scope: this.scope, metrics } : undefined
+  }
 }
 
 /**
@@ -392,16 +408,8 @@ export class EdgeMeterProvider implements MeterProvider {
   async collect(): Promise<CollectedScope[]> {
     const out: CollectedScope[] = []
     for (const meter of this.meters.values()) {
-      for (const instrument of meter.instruments.values()) {
-        if (instrument.callbacks.length) await instrument.observe()
-      }
-      const time = now()
-      const metrics: CollectedMetric[] = []
-      for (const instrument of meter.instruments.values()) {
-        const metric = instrument.collect(time)
-        if (metric) metrics.push(metric)
-      }
-      if (metrics.length) out.push({ scope: meter.scope, metrics })
+      const scope = await meter.collect()
+      if (scope) out.push(scope)
     }
     return out
   }
