@@ -21,6 +21,19 @@ describe('OTLP/JSON', () => {
     expect(fromJson).toEqual(fromProto)
   })
 
+  it('encodes links, with their dropped attribute count, as the protobuf encoding does', () => {
+    const spans: FinishedSpan[] = []
+    const provider = new EdgeTracerProvider((s) => spans.push(s))
+    provider.limits = { ...provider.limits, attributeCount: 1 }
+    const target = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1, isRemote: true }
+    provider.getTracer('t').startSpan('s', { links: [{ context: target, attributes: { a: 1, b: 2 } }] }).end()
+    const fromJson = decodeRequest('traces', 'application/json', json(encodeTracesJson({}, spans))) as any
+    const fromProto = decodeRequest('traces', 'application/x-protobuf', encodeTracesProto({}, spans)) as any
+    const link = (d: any) => d.resourceSpans[0].scopeSpans[0].spans[0].links[0]
+    expect(link(fromJson)).toEqual(link(fromProto))
+    expect(link(fromJson).droppedAttributesCount).toBe(1)
+  })
+
   it('writes hex ids, numeric enums and 64-bit integers as strings, as OTLP/JSON requires', () => {
     const spans: FinishedSpan[] = []
     new EdgeTracerProvider((s) => spans.push(s)).getTracer('t').startSpan('s', { kind: SpanKind.SERVER, attributes: { n: 7 } }).end()

@@ -65,6 +65,7 @@ function spanJson(span: FinishedSpan) {
       spanId: l.context.spanId,
       traceState: l.context.traceState?.serialize(),
       attributes: keyValues(l.attributes),
+      droppedAttributesCount: l.droppedAttributes,
       flags: otlpFlags(l.context.traceFlags, l.context.isRemote),
     })),
     droppedLinksCount: span.droppedLinks,

@@ -55,6 +55,17 @@ describe('encodeTracesProto', () => {
     expect(s.links[0]).toMatchObject({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceState: 'rojo=1', flags: 0x301 })
   })
 
+  it('encodes the dropped attribute count of a link', () => {
+    const spans: FinishedSpan[] = []
+    const provider = new EdgeTracerProvider((s) => spans.push(s))
+    provider.limits = { ...provider.limits, attributeCount: 1 }
+    const target = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 }
+    provider.getTracer('t').startSpan('s', { links: [{ context: target, attributes: { a: 1, b: 2, c: 3 } }, { context: target }] }).end()
+    const decoded = decodeRequest('traces', 'application/x-protobuf', encodeTracesProto({}, spans)) as any
+    const links = decoded.resourceSpans[0].scopeSpans[0].spans[0].links
+    expect(links.map((l: any) => [l.attributes.length, l.droppedAttributesCount])).toEqual([[1, 2], [0, undefined]])
+  })
+
   it('handles a batch large enough to need multi-byte lengths everywhere', () => {
     const spans = Array.from({ length: 300 }, () => makeSpans()[0])
     const decoded = spansOf(decodeRequest('traces', 'application/x-protobuf', encodeTracesProto(resource, spans)))

@@ -107,6 +107,7 @@ export function encodeTracesProto(resource: Attributes, spans: FinishedSpan[]): 
         const linkState = link.context.traceState?.serialize()
         if (linkState) w.string(3, linkState)
         keyValues(w, 4, link.attributes)
+        if (link.droppedAttributes) w.varint(5, link.droppedAttributes)
         w.fixed32(6, otlpFlags(link.context.traceFlags, link.context.isRemote))
         w.close()
       }

@@ -20,7 +20,7 @@ import { FLAG_SAMPLED, KIND_INTERNAL, STATUS_ERROR, STATUS_OK, STATUS_UNSET } fr
 import { now, toMillis } from './clock.ts'
 import { newSpanId, newTraceId } from './ids.ts'
 import { errorTypeOf } from './export.ts'
-import { type SpanLimits, defaultSpanLimits, putAttribute } from './limits.ts'
+import { type SpanLimits, defaultSpanLimits, limitAttributes, putAttribute } from './limits.ts'
 import { type Sampler, createSampler } from './sampling.ts'
 
 /** The W3C Level 2 "random trace-id" flag: our trace ids are random, so new traces carry it. */
@@ -41,6 +41,7 @@ export interface SpanEvent {
 export interface SpanLink {
   context: SpanContext
   attributes: Attributes
+  droppedAttributes: number
 }
 
 /** Everything an exporter needs of an ended span. Times are ms since the epoch. */
@@ -154,16 +155,8 @@ class RecordingSpan implements Span, FinishedSpan {
     } else if (attributesOrTime) {
       attributes = attributesOrTime
     }
-    const kept: Attributes = {}
-    let count = 0
-    let dropped = 0
-    for (const key in attributes) {
-      const next = putAttribute(kept, key, attributes[key], this.#limits, count)
-      if (next < 0) dropped++
-      else count = next
-    }
     if (this.events === NONE) this.events = []
-    this.events.push({ name, time: toMillis(time), attributes: kept, droppedAttributes: dropped })
+    this.events.push({ name, time: toMillis(time), ...limitAttributes(attributes, this.#limits) })
     return this
   }
 
@@ -172,7 +165,7 @@ class RecordingSpan implements Span, FinishedSpan {
     if (this.links.length >= this.#limits.linkCount) this.droppedLinks++
     else {
       if (this.links === NONE) this.links = []
-      this.links.push({ context: link.context, attributes: link.attributes ?? {} })
+      this.links.push({ context: link.context, ...limitAttributes(link.attributes, this.#limits) })
     }
     return this
   }
