@@ -15,7 +15,7 @@ import {
 } from '@opentelemetry/api'
 import { VALUE_DOUBLE, VALUE_INT } from './api-values.ts'
 import { now } from './clock.ts'
-import type { InstrumentationScope } from './tracer.ts'
+import type { InstrumentationScope, ScopeOptions } from './tracer.ts'
 
 /** `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`, with the spec's meaning. */
 export type TemporalityPreference = 'delta' | 'cumulative' | 'lowmemory'
@@ -395,11 +395,11 @@ export class EdgeMeterProvider implements MeterProvider {
     this.#warn = warn
   }
 
-  getMeter(name: string, version?: string): Meter {
-    const key = `${name}@${version ?? ''}`
+  getMeter(name: string, version?: string, options?: ScopeOptions): Meter {
+    const key = JSON.stringify([name, version, options?.schemaUrl, options?.attributes])
     let meter = this.meters.get(key)
     if (!meter) {
-      meter = new EdgeMeter({ name, version }, this.settings, this.#warn)
+      meter = new EdgeMeter({ name, version, ...options }, this.settings, this.#warn)
       this.meters.set(key, meter)
     }
     return meter

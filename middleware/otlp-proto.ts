@@ -56,6 +56,7 @@ export function resourceBytes(resource: Attributes): Uint8Array {
 export function scope(w: ProtoWriter, s: InstrumentationScope): void {
   w.fork(1).string(1, s.name)
   if (s.version) w.string(2, s.version)
+  if (s.attributes) keyValues(w, 3, s.attributes)
   w.close()
 }
 
@@ -121,6 +122,7 @@ export function encodeTracesProto(resource: Attributes, spans: FinishedSpan[]): 
       w.fixed32(16, otlpFlags(span.context.traceFlags, span.parentIsRemote))
       w.close()
     }
+    if (s.schemaUrl) w.string(3, s.schemaUrl)
     w.close()
   }
   w.close()
@@ -177,6 +179,7 @@ export function encodeMetricsProto(resource: Attributes, scopes: CollectedScope[
       }
       w.close()
     }
+    if (group.scope.schemaUrl) w.string(3, group.scope.schemaUrl)
     w.close()
   }
   w.close()

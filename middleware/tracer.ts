@@ -29,6 +29,14 @@ export const TRACE_FLAG_RANDOM = 0x02
 export interface InstrumentationScope {
   name: string
   version?: string
+  schemaUrl?: string
+  attributes?: Attributes
+}
+
+/** What `getTracer` and `getMeter` take besides name and version: the API's options and the spec's scope attributes. */
+export interface ScopeOptions {
+  schemaUrl?: string
+  attributes?: Attributes
 }
 
 export interface SpanEvent {
@@ -272,11 +280,11 @@ export class EdgeTracerProvider implements TracerProvider {
     this.sink = sink
   }
 
-  getTracer(name: string, version?: string): Tracer {
-    const key = `${name}@${version ?? ''}`
+  getTracer(name: string, version?: string, options?: ScopeOptions): Tracer {
+    const key = JSON.stringify([name, version, options?.schemaUrl, options?.attributes])
     let tracer = this.#tracers.get(key)
     if (!tracer) {
-      tracer = new EdgeTracer({ name, version }, this)
+      tracer = new EdgeTracer({ name, version, ...options }, this)
       this.#tracers.set(key, tracer)
     }
     return tracer
