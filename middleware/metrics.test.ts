@@ -205,7 +205,7 @@ describe('EdgeMeterProvider', () => {
 
   it('warns once per conflicting registration, naming the instrument and what differs', () => {
     const warnings: string[] = []
-    const p = new EdgeMeterProvider({ temporality: 'delta', cardinalityLimit: 2000 }, (message) => warnings.push(message))
+    const p = new EdgeMeterProvider({ temporality: 'delta', cardinalityLimit: 2000, warnOnce: (message) => warnings.push(message) })
     const meter = p.getMeter('shop')
     meter.createCounter('orders', { unit: '{order}' })
     meter.createCounter('Orders', { unit: '{order}' })

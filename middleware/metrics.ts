@@ -9,11 +9,10 @@ import {
   type MetricOptions,
   type Observable,
   type ObservableCallback,
-  type ObservableResult,
   type UpDownCounter,
   type ValueType,
 } from '@opentelemetry/api'
-import { VALUE_DOUBLE, VALUE_INT } from './api-values.ts'
+import { VALUE_DOUBLE } from './api-values.ts'
 import { now } from './clock.ts'
 import type { InstrumentationScope, ScopeOptions } from './tracer.ts'
 
@@ -75,6 +74,8 @@ export interface MeterSettings {
   temporality: TemporalityPreference
   /** Series kept per instrument before new ones go to the overflow series; default 2000. */
   cardinalityLimit: number
+  /** Reports a duplicate instrument registration (the spec's name for two instruments of one name). */
+  warnOnce?: (message: string) => void
 }
 
 /** The temporality the spec's preference table gives each instrument kind. */
@@ -108,7 +109,6 @@ export function attributesKey(attributes: Attributes | undefined): string {
 function computeKey(attributes: Attributes): string {
   const keys = Object.keys(attributes)
   const n = keys.length
-  if (n === 0) return ''
   for (let i = 1; i < n; i++) {
     if (keys[i - 1] > keys[i]) {
       keys.sort()
@@ -137,23 +137,24 @@ interface Series {
   previous: number
 }
 
+/** The fields that identify an instrument besides its kind, as its metric reports them. */
+type Identity = Pick<CollectedMetric, 'name' | 'description' | 'unit' | 'valueType'>
+
 class Instrument {
   readonly series = new Map<string, Series>()
   readonly callbacks: ObservableCallback[] = []
-  readonly boundaries: number[]
   lastCollect: number
 
-  readonly name: string
+  readonly identity: Identity
   readonly kind: InstrumentKind
-  readonly options: MetricOptions
+  readonly boundaries: number[]
   readonly settings: MeterSettings
 
-  constructor(name: string, kind: InstrumentKind, options: MetricOptions, settings: MeterSettings) {
-    this.name = name
+  constructor(identity: Identity, kind: InstrumentKind, boundaries: number[], settings: MeterSettings) {
+    this.identity = identity
     this.kind = kind
-    this.options = options
+    this.boundaries = boundaries
     this.settings = settings
-    this.boundaries = kind === 'histogram' ? (options.advice?.explicitBucketBoundaries ?? DEFAULT_BOUNDARIES) : []
     this.lastCollect = now()
   }
 
@@ -221,58 +222,38 @@ class Instrument {
   }
 
   collect(time: number): CollectedMetric | undefined {
+    const { kind, series } = this
     const points: Array<NumberPoint | HistogramPoint> = []
     const delta = this.temporality === 'delta'
-    const observable = this.kind.startsWith('observable')
-    for (const [key, s] of this.series) {
-      if (this.kind === 'histogram') {
-        if (s.count === 0) continue
-        points.push({
-          attributes: s.attributes,
-          startTime: s.startTime,
-          time,
-          count: s.count,
-          sum: s.sum,
-          min: s.min,
-          max: s.max,
-          bucketCounts: s.buckets!.slice(),
-        })
-      } else if (this.kind === 'gauge' || this.kind === 'observablegauge') {
-        if (s.count === 0) continue
-        points.push({ attributes: s.attributes, startTime: s.startTime, time, value: s.value })
-        s.count = 0
-      } else if (observable) {
-        if (s.count === 0) continue
-        const value = delta ? s.value - s.previous : s.value
-        points.push({ attributes: s.attributes, startTime: delta ? this.lastCollect : s.startTime, time, value })
-        s.previous = s.value
-        s.count = 0
-      } else {
-        points.push({ attributes: s.attributes, startTime: s.startTime, time, value: s.value })
-      }
-      if (delta && !observable) this.series.delete(key)
+    const observable = kind.startsWith('observable')
+    const histogram = kind === 'histogram'
+    // Synchronous counters report every series they hold; the others only series measured since the last collection.
+    const measuredOnly = observable || !kind.endsWith('counter')
+    const change = observable && delta
+    for (const [key, s] of series) {
+      if (measuredOnly && !s.count) continue
+      points.push(
+        histogram
+          ? { attributes: s.attributes, startTime: s.startTime, time, count: s.count, sum: s.sum, min: s.min, max: s.max, bucketCounts: s.buckets!.slice() }
+          : { attributes: s.attributes, startTime: change ? this.lastCollect : s.startTime, time, value: change ? s.value - s.previous : s.value },
+      )
+      s.previous = s.value
+      if (!histogram) s.count = 0
+      if (delta && !observable) series.delete(key)
     }
-    if (this.kind === 'gauge') this.series.clear()
+    if (kind === 'gauge') series.clear()
     this.lastCollect = time
-    if (points.length === 0) return undefined
-    const type = this.kind === 'histogram' ? 'histogram' : this.kind.endsWith('gauge') ? 'gauge' : 'sum'
+    if (!points.length) return undefined
     return {
-      name: this.name,
-      description: this.options.description ?? '',
-      unit: this.options.unit ?? '',
-      valueType: this.options.valueType ?? VALUE_DOUBLE,
-      type,
+      ...this.identity,
+      type: histogram ? 'histogram' : kind.endsWith('gauge') ? 'gauge' : 'sum',
       temporality: this.temporality,
-      monotonic: this.kind === 'counter' || this.kind === 'observablecounter',
+      monotonic: kind === 'counter' || kind === 'observablecounter',
       boundaries: this.boundaries,
       points,
     }
   }
 }
-
-/** The identifying fields of an instrument besides its name, as the warning about a conflict shows them. */
-const identityOf = (kind: InstrumentKind, { unit = '', description = '', valueType }: MetricOptions): string =>
-  `${valueType === VALUE_INT ? 'integer' : 'double'} ${kind} of unit "${unit}", description "${description}"`
 
 /** An observation of an observable instrument, made in a callback. */
 function observe(instrument: Instrument, value: number, attributes?: Attributes): void {
@@ -296,27 +277,25 @@ class EdgeMeter implements Meter {
 
   readonly scope: InstrumentationScope
   private readonly settings: MeterSettings
-  readonly #warn: (message: string) => void
   readonly #batches: Array<[BatchObservableCallback, Observable[]]> = []
 
-  constructor(scope: InstrumentationScope, settings: MeterSettings, warn: (message: string) => void) {
+  constructor(scope: InstrumentationScope, settings: MeterSettings) {
     this.scope = scope
     this.settings = settings
-    this.#warn = warn
   }
 
-  #instrument(name: string, kind: InstrumentKind, options: MetricOptions = {}): Instrument {
+  #instrument(name: string, kind: InstrumentKind, { unit = '', description = '', valueType = VALUE_DOUBLE, advice }: MetricOptions = {}): Instrument {
     const lower = name.toLowerCase()
-    const identity = identityOf(kind, options)
-    const key = `${lower} ${identity}`
+    const key = JSON.stringify({ name: lower, kind, unit, description, valueType })
     let instrument = this.instruments.get(key)
     if (!instrument) {
-      for (const other of this.instruments.values()) {
-        if (other.name.toLowerCase() !== lower) continue
-        this.#warn(`meter "${this.scope.name}" has two instruments "${name}": ${identityOf(other.kind, other.options)}, and ${identity}. Both are exported; rename one.`)
+      for (const [other, { identity }] of this.instruments) {
+        if (identity.name.toLowerCase() !== lower) continue
+        this.settings.warnOnce?.(`meter "${this.scope.name}": instruments ${other} and ${key} are both exported; rename one.`)
         break
       }
-      instrument = new Instrument(name, kind, options, this.settings)
+      const boundaries = kind === 'histogram' ? (advice?.explicitBucketBoundaries ?? DEFAULT_BOUNDARIES) : []
+      instrument = new Instrument({ name, description, unit, valueType }, kind, boundaries, this.settings)
       this.instruments.set(key, instrument)
     }
     return instrument
@@ -363,8 +342,7 @@ class EdgeMeter implements Meter {
   /** Runs each callback once (an instrument's own, then the batch ones), then collects every instrument. */
   async collect(): Promise<CollectedScope | undefined> {
     for (const instrument of this.instruments.values()) {
-      const result: ObservableResult = { observe: (value, attributes) => observe(instrument, value, attributes) }
-      for (const callback of instrument.callbacks) await run(callback, result)
+      for (const callback of instrument.callbacks) await run(callback, { observe: (value, attributes) => observe(instrument, value, attributes) })
     }
     for (const [callback, observables] of this.#batches) {
       await run(callback, { observe: (o, value, attributes) => observables.includes(o) && observe(o as Instrument, value, attributes) })
@@ -387,19 +365,16 @@ export class EdgeMeterProvider implements MeterProvider {
   readonly meters = new Map<string, EdgeMeter>()
 
   readonly settings: MeterSettings
-  readonly #warn: (message: string) => void
 
-  /** `warn` reports a duplicate instrument registration (the spec's name for two instruments of one name). */
-  constructor(settings: MeterSettings = { temporality: 'delta', cardinalityLimit: 2000 }, warn: (message: string) => void = console.warn) {
+  constructor(settings: MeterSettings = { temporality: 'delta', cardinalityLimit: 2000 }) {
     this.settings = settings
-    this.#warn = warn
   }
 
   getMeter(name: string, version?: string, options?: ScopeOptions): Meter {
-    const key = JSON.stringify([name, version, options?.schemaUrl, options?.attributes])
+    const key = JSON.stringify([name, version, options])
     let meter = this.meters.get(key)
     if (!meter) {
-      meter = new EdgeMeter({ name, version, ...options }, this.settings, this.#warn)
+      meter = new EdgeMeter({ name, version, ...options }, this.settings)
       this.meters.set(key, meter)
     }
     return meter

@@ -114,7 +114,7 @@ function createInstruments(tracerProvider: EdgeTracerProvider, meterProvider: Ed
  */
 export class Telemetry {
   readonly tracerProvider = new EdgeTracerProvider((span) => this.#onSpanEnd(span))
-  readonly meterProvider = new EdgeMeterProvider(undefined, (message) => this.warnOnce(message))
+  readonly meterProvider = new EdgeMeterProvider({ temporality: 'delta', cardinalityLimit: 2000, warnOnce: (message) => this.warnOnce(message) })
   /** Unique per isolate; made on the first request, since workerd allows no randomness at startup. */
   instanceId = ''
   #instruments: LibraryInstruments | undefined

@@ -281,7 +281,7 @@ export class EdgeTracerProvider implements TracerProvider {
   }
 
   getTracer(name: string, version?: string, options?: ScopeOptions): Tracer {
-    const key = JSON.stringify([name, version, options?.schemaUrl, options?.attributes])
+    const key = JSON.stringify([name, version, options])
     let tracer = this.#tracers.get(key)
     if (!tracer) {
       tracer = new EdgeTracer({ name, version, ...options }, this)
