@@ -52,3 +52,16 @@ export function putAttribute(target: Attributes, key: string, value: unknown, li
   target[key] = limits.attributeValueLength === Infinity ? value : truncate(value, limits.attributeValueLength)
   return count
 }
+
+/** A copy of `source` within the limits, with the number of attributes the count limit dropped. */
+export function limitAttributes(source: Attributes | undefined, limits: SpanLimits): { attributes: Attributes; droppedAttributes: number } {
+  const attributes: Attributes = {}
+  let count = 0
+  let droppedAttributes = 0
+  for (const key in source) {
+    const next = putAttribute(attributes, key, source[key], limits, count)
+    if (next < 0) droppedAttributes++
+    else count = next
+  }
+  return { attributes, droppedAttributes }
+}

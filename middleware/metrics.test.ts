@@ -1,6 +1,7 @@
-import { ValueType } from '@opentelemetry/api'
-import { describe, expect, it } from 'vitest'
-import { type HistogramPoint, type NumberPoint, DEFAULT_BOUNDARIES, EdgeMeterProvider, temporalityFor } from './metrics.ts'
+import { type BatchObservableResult, ValueType } from '@opentelemetry/api'
+import { describe, expect, it, vi } from 'vitest'
+import { now } from './clock.ts'
+import { type HistogramPoint, type NumberPoint, DEFAULT_BOUNDARIES, EdgeMeterProvider, seriesCount, temporalityFor } from './metrics.ts'
 
 function provider(temporality: 'delta' | 'cumulative' | 'lowmemory' = 'delta', cardinalityLimit = 2000) {
   return new EdgeMeterProvider({ temporality, cardinalityLimit })
@@ -46,6 +47,22 @@ describe('EdgeMeterProvider', () => {
     expect(metric.boundaries).toEqual([0.1, 1])
     expect(point.bucketCounts).toEqual([2, 2, 1])
     expect([point.count, point.sum, point.min, point.max]).toEqual([5, 4.65, 0.05, 3])
+  })
+
+  it('drops negative histogram values before they make a series: no slot taken, no stale start time', async () => {
+    const p = provider('delta', 3)
+    const h = p.getMeter('m').createHistogram('d')
+    for (let i = 0; i < 5; i++) h.record(-1, { user: `u${i}` })
+    expect(seriesCount(p)).toBe(0)
+    await new Promise((r) => setTimeout(r, 5))
+    const windowStart = now()
+    expect(await p.collect()).toEqual([])
+    h.record(2, { user: 'u0' })
+    h.record(3, { user: 'new' })
+    const points = (await collectOne(p, 'd'))!.points as HistogramPoint[]
+    expect(points.map((pt) => pt.attributes)).toEqual([{ user: 'u0' }, { user: 'new' }])
+    expect(points[0].startTime).toBeGreaterThanOrEqual(windowStart)
+    expect(seriesCount(p)).toBe(0)
   })
 
   it('uses the SDK default boundaries without advice', async () => {
@@ -129,12 +146,92 @@ describe('EdgeMeterProvider', () => {
     expect(value(second, 'queue.depth')).toBe(3)
   })
 
+  it('runs a batch observable callback once per collection for all its instruments, until it is removed', async () => {
+    const p = provider()
+    const meter = p.getMeter('m')
+    const memory = meter.createObservableGauge('memory')
+    const reads = meter.createObservableCounter('reads')
+    const other = meter.createObservableGauge('other')
+    let calls = 0
+    const callback = (result: BatchObservableResult) => {
+      calls++
+      result.observe(memory, 512, { pool: 'heap' })
+      result.observe(reads, 10 * calls)
+      result.observe(other, 1)
+    }
+    meter.addBatchObservableCallback(callback, [memory, reads])
+    const first = (await p.collect())[0].metrics
+    expect(calls).toBe(1)
+    expect(first.map((m) => [m.name, (m.points as NumberPoint[]).map((pt) => [pt.value, pt.attributes])])).toEqual([
+      ['memory', [[512, { pool: 'heap' }]]],
+      ['reads', [[10, {}]]],
+    ])
+    const second = (await p.collect())[0].metrics
+    expect(calls).toBe(2)
+    expect((second.find((m) => m.name === 'reads')!.points[0] as NumberPoint).value).toBe(10)
+    meter.removeBatchObservableCallback(callback, [memory, reads])
+    expect(await p.collect()).toEqual([])
+    expect(calls).toBe(2)
+  })
+
   it('returns the same instrument for the same name in one meter', async () => {
     const p = provider()
     const meter = p.getMeter('m')
     meter.createCounter('Same').add(1)
     meter.createCounter('same').add(1)
     expect(((await collectOne(p, 'Same'))!.points[0] as NumberPoint).value).toBe(2)
+  })
+
+  it('keeps instruments of one name but another kind, unit or description apart: each works and is exported', async () => {
+    const p = provider()
+    const meter = p.getMeter('m')
+    meter.createCounter('x').add(2)
+    expect(() => meter.createHistogram('x').record(1)).not.toThrow()
+    meter.createHistogram('y').record(3)
+    meter.createCounter('y').add(5)
+    meter.createCounter('z', { unit: 'ms' }).add(1)
+    meter.createCounter('Z', { unit: 's' }).add(7)
+    const metrics = (await p.collect())[0].metrics
+    const value = (m: (typeof metrics)[number]) => (m.type === 'histogram' ? (m.points[0] as HistogramPoint).sum : (m.points[0] as NumberPoint).value)
+    expect(metrics.map((m) => [m.name, m.type, m.unit, value(m)])).toEqual([
+      ['x', 'sum', '', 2],
+      ['x', 'histogram', '', 1],
+      ['y', 'histogram', '', 3],
+      ['y', 'sum', '', 5],
+      ['z', 'sum', 'ms', 1],
+      ['Z', 'sum', 's', 7],
+    ])
+  })
+
+  it('warns once per conflicting registration, naming the instrument and what differs', () => {
+    const warnings: string[] = []
+    const p = new EdgeMeterProvider({ temporality: 'delta', cardinalityLimit: 2000, warnOnce: (message) => warnings.push(message) })
+    const meter = p.getMeter('shop')
+    meter.createCounter('orders', { unit: '{order}' })
+    meter.createCounter('Orders', { unit: '{order}' })
+    expect(warnings).toEqual([])
+    meter.createHistogram('orders', { unit: 's' })
+    meter.createHistogram('orders', { unit: 's' })
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain('"orders"')
+    expect(warnings[0]).toContain('"shop"')
+    expect(warnings[0]).toContain('counter')
+    expect(warnings[0]).toContain('histogram')
+    expect(warnings[0]).toContain('"{order}"')
+  })
+
+  it('reports the conflict through the isolate\'s one-time warnings', async () => {
+    const { telemetry } = await import('./telemetry.ts')
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      const meter = telemetry.meterProvider.getMeter('conflicts')
+      meter.createCounter('dup')
+      meter.createUpDownCounter('dup')
+      meter.createUpDownCounter('dup')
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^\[edge-otel\] .*"dup"/)])
+    } finally {
+      warn.mockRestore()
+    }
   })
 })
 

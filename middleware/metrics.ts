@@ -9,13 +9,12 @@ import {
   type MetricOptions,
   type Observable,
   type ObservableCallback,
-  type ObservableResult,
   type UpDownCounter,
   type ValueType,
 } from '@opentelemetry/api'
 import { VALUE_DOUBLE } from './api-values.ts'
 import { now } from './clock.ts'
-import type { InstrumentationScope } from './tracer.ts'
+import type { InstrumentationScope, ScopeOptions } from './tracer.ts'
 
 /** `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`, with the spec's meaning. */
 export type TemporalityPreference = 'delta' | 'cumulative' | 'lowmemory'
@@ -75,6 +74,8 @@ export interface MeterSettings {
   temporality: TemporalityPreference
   /** Series kept per instrument before new ones go to the overflow series; default 2000. */
   cardinalityLimit: number
+  /** Reports a duplicate instrument registration (the spec's name for two instruments of one name). */
+  warnOnce?: (message: string) => void
 }
 
 /** The temporality the spec's preference table gives each instrument kind. */
@@ -108,7 +109,6 @@ export function attributesKey(attributes: Attributes | undefined): string {
 function computeKey(attributes: Attributes): string {
   const keys = Object.keys(attributes)
   const n = keys.length
-  if (n === 0) return ''
   for (let i = 1; i < n; i++) {
     if (keys[i - 1] > keys[i]) {
       keys.sort()
@@ -137,23 +137,24 @@ interface Series {
   previous: number
 }
 
+/** The fields that identify an instrument besides its kind, as its metric reports them. */
+type Identity = Pick<CollectedMetric, 'name' | 'description' | 'unit' | 'valueType'>
+
 class Instrument {
   readonly series = new Map<string, Series>()
   readonly callbacks: ObservableCallback[] = []
-  readonly boundaries: number[]
   lastCollect: number
 
-  readonly name: string
+  readonly identity: Identity
   readonly kind: InstrumentKind
-  readonly options: MetricOptions
+  readonly boundaries: number[]
   readonly settings: MeterSettings
 
-  constructor(name: string, kind: InstrumentKind, options: MetricOptions, settings: MeterSettings) {
-    this.name = name
+  constructor(identity: Identity, kind: InstrumentKind, boundaries: number[], settings: MeterSettings) {
+    this.identity = identity
     this.kind = kind
-    this.options = options
+    this.boundaries = boundaries
     this.settings = settings
-    this.boundaries = kind === 'histogram' ? (options.advice?.explicitBucketBoundaries ?? DEFAULT_BOUNDARIES) : []
     this.lastCollect = now()
   }
 
@@ -193,14 +194,14 @@ class Instrument {
   }
 
   record(value: number, attributes?: Attributes): void {
-    if (!Number.isFinite(value)) return
+    // A histogram drops a negative value before it can take a series.
+    if (!Number.isFinite(value) || (value < 0 && this.kind !== 'gauge')) return
     const series = this.seriesFor(attributes)
     if (this.kind === 'gauge') {
       series.value = value
       series.count = 1
       return
     }
-    if (value < 0) return
     series.count++
     series.sum += value
     if (value < series.min) series.min = value
@@ -220,92 +221,81 @@ class Instrument {
     if (i !== -1) this.callbacks.splice(i, 1)
   }
 
-  async observe(): Promise<void> {
-    const seen = new Set<Series>()
-    const result: ObservableResult = {
-      observe: (value: number, attributes?: Attributes) => {
-        if (!Number.isFinite(value)) return
-        const series = this.seriesFor(attributes)
-        series.value = value
-        series.count = 1
-        seen.add(series)
-      },
-    }
-    for (const callback of this.callbacks) {
-      try {
-        await callback(result)
-      } catch {
-        // A failing user callback loses its own observations only.
-      }
-    }
-  }
-
   collect(time: number): CollectedMetric | undefined {
+    const { kind, series } = this
     const points: Array<NumberPoint | HistogramPoint> = []
     const delta = this.temporality === 'delta'
-    const observable = this.kind.startsWith('observable')
-    for (const [key, s] of this.series) {
-      if (this.kind === 'histogram') {
-        if (s.count === 0) continue
-        points.push({
-          attributes: s.attributes,
-          startTime: s.startTime,
-          time,
-          count: s.count,
-          sum: s.sum,
-          min: s.min,
-          max: s.max,
-          bucketCounts: s.buckets!.slice(),
-        })
-      } else if (this.kind === 'gauge' || this.kind === 'observablegauge') {
-        if (s.count === 0) continue
-        points.push({ attributes: s.attributes, startTime: s.startTime, time, value: s.value })
-        s.count = 0
-      } else if (observable) {
-        if (s.count === 0) continue
-        const value = delta ? s.value - s.previous : s.value
-        points.push({ attributes: s.attributes, startTime: delta ? this.lastCollect : s.startTime, time, value })
-        s.previous = s.value
-        s.count = 0
-      } else {
-        points.push({ attributes: s.attributes, startTime: s.startTime, time, value: s.value })
-      }
-      if (delta && !observable) this.series.delete(key)
+    const observable = kind.startsWith('observable')
+    const histogram = kind === 'histogram'
+    // Synchronous counters report every series they hold; the others only series measured since the last collection.
+    const measuredOnly = observable || !kind.endsWith('counter')
+    const change = observable && delta
+    for (const [key, s] of series) {
+      if (measuredOnly && !s.count) continue
+      points.push(
+        histogram
+          ? { attributes: s.attributes, startTime: s.startTime, time, count: s.count, sum: s.sum, min: s.min, max: s.max, bucketCounts: s.buckets!.slice() }
+          : { attributes: s.attributes, startTime: change ? this.lastCollect : s.startTime, time, value: change ? s.value - s.previous : s.value },
+      )
+      s.previous = s.value
+      if (!histogram) s.count = 0
+      if (delta && !observable) series.delete(key)
     }
-    if (this.kind === 'gauge') this.series.clear()
+    if (kind === 'gauge') series.clear()
     this.lastCollect = time
-    if (points.length === 0) return undefined
-    const type = this.kind === 'histogram' ? 'histogram' : this.kind.endsWith('gauge') ? 'gauge' : 'sum'
+    if (!points.length) return undefined
     return {
-      name: this.name,
-      description: this.options.description ?? '',
-      unit: this.options.unit ?? '',
-      valueType: this.options.valueType ?? VALUE_DOUBLE,
-      type,
+      ...this.identity,
+      type: histogram ? 'histogram' : kind.endsWith('gauge') ? 'gauge' : 'sum',
       temporality: this.temporality,
-      monotonic: this.kind === 'counter' || this.kind === 'observablecounter',
+      monotonic: kind === 'counter' || kind === 'observablecounter',
       boundaries: this.boundaries,
       points,
     }
   }
 }
 
+/** An observation of an observable instrument, made in a callback. */
+function observe(instrument: Instrument, value: number, attributes?: Attributes): void {
+  if (!Number.isFinite(value)) return
+  const series = instrument.seriesFor(attributes)
+  series.value = value
+  series.count = 1
+}
+
+async function run<R>(callback: (result: R) => unknown, result: R): Promise<void> {
+  try {
+    await callback(result)
+  } catch {
+    // A failing user callback loses its own observations only.
+  }
+}
+
 class EdgeMeter implements Meter {
+  /** By case-insensitive name and identity: instruments that differ in any identifying field are kept apart. */
   readonly instruments = new Map<string, Instrument>()
 
   readonly scope: InstrumentationScope
   private readonly settings: MeterSettings
+  readonly #batches: Array<[BatchObservableCallback, Observable[]]> = []
 
   constructor(scope: InstrumentationScope, settings: MeterSettings) {
     this.scope = scope
     this.settings = settings
   }
 
-  #instrument(name: string, kind: InstrumentKind, options: MetricOptions = {}): Instrument {
-    const key = name.toLowerCase()
+  #instrument(name: string, kind: InstrumentKind, { unit = '', description = '', valueType = VALUE_DOUBLE, advice }: MetricOptions = {}): Instrument {
+    const lower = name.toLowerCase()
+    const key = JSON.stringify({ name: lower, kind, unit, description, valueType })
     let instrument = this.instruments.get(key)
     if (!instrument) {
-      instrument = new Instrument(name, kind, options, this.settings)
+      for (const [other, { identity }] of this.instruments) {
+        if (identity.name.toLowerCase() !== lower) continue
+        this.settings.warnOnce?.(`meter "${this.scope.name}": instruments ${other} and ${key} are both exported; rename one.`)
+        break
+      }
+      const boundaries = kind === 'histogram' ? (advice?.explicitBucketBoundaries ?? DEFAULT_BOUNDARIES) : []
+      instrument = new Instrument({ name, description, unit, valueType }, kind, boundaries, this.settings)
       this.instruments.set(key, instrument)
     }
     return instrument
@@ -341,12 +331,30 @@ class EdgeMeter implements Meter {
   }
 
   addBatchObservableCallback(callback: BatchObservableCallback, observables: Observable[]): void {
-    for (const observable of observables) {
-      observable.addCallback((result) => callback({ observe: (o, value, attributes) => o === observable && result.observe(value, attributes) }))
-    }
+    this.#batches.push([callback, observables])
   }
 
-  removeBatchObservableCallback(): void {}
+  removeBatchObservableCallback(callback: BatchObservableCallback, observables: Observable[]): void {
+    const i = this.#batches.findIndex(([c, o]) => c === callback && o.length === observables.length && o.every((x) => observables.includes(x)))
+    if (i !== -1) this.#batches.splice(i, 1)
+  }
+
+  /** Runs each callback once (an instrument's own, then the batch ones), then collects every instrument. */
+  async collect(): Promise<CollectedScope | undefined> {
+    for (const instrument of this.instruments.values()) {
+      for (const callback of instrument.callbacks) await run(callback, { observe: (value, attributes) => observe(instrument, value, attributes) })
+    }
+    for (const [callback, observables] of this.#batches) {
+      await run(callback, { observe: (o, value, attributes) => observables.includes(o) && observe(o as Instrument, value, attributes) })
+    }
+    const time = now()
+    const metrics: CollectedMetric[] = []
+    for (const instrument of this.instruments.values()) {
+      const metric = instrument.collect(time)
+      if (metric) metrics.push(metric)
+    }
+    return metrics.length ? { scope: this.scope, metrics } : undefined
+  }
 }
 
 /**
@@ -362,11 +370,11 @@ export class EdgeMeterProvider implements MeterProvider {
     this.settings = settings
   }
 
-  getMeter(name: string, version?: string): Meter {
-    const key = `${name}@${version ?? ''}`
+  getMeter(name: string, version?: string, options?: ScopeOptions): Meter {
+    const key = JSON.stringify([name, version, options])
     let meter = this.meters.get(key)
     if (!meter) {
-      meter = new EdgeMeter({ name, version }, this.settings)
+      meter = new EdgeMeter({ name, version, ...options }, this.settings)
       this.meters.set(key, meter)
     }
     return meter
@@ -375,16 +383,8 @@ export class EdgeMeterProvider implements MeterProvider {
   async collect(): Promise<CollectedScope[]> {
     const out: CollectedScope[] = []
     for (const meter of this.meters.values()) {
-      for (const instrument of meter.instruments.values()) {
-        if (instrument.callbacks.length) await instrument.observe()
-      }
-      const time = now()
-      const metrics: CollectedMetric[] = []
-      for (const instrument of meter.instruments.values()) {
-        const metric = instrument.collect(time)
-        if (metric) metrics.push(metric)
-      }
-      if (metrics.length) out.push({ scope: meter.scope, metrics })
+      const scope = await meter.collect()
+      if (scope) out.push(scope)
     }
     return out
   }

@@ -1,4 +1,4 @@
-import { SpanKind, ValueType } from '@opentelemetry/api'
+import { type MeterOptions, SpanKind, type TracerOptions, ValueType } from '@opentelemetry/api'
 import { describe, expect, it } from 'vitest'
 import { decodeRequest, metricsOf, spansOf } from '../infra/receiver/decode.ts'
 import { EdgeMeterProvider } from './metrics.ts'
@@ -19,6 +19,19 @@ describe('OTLP/JSON', () => {
     const fromJson = spansOf(decodeRequest('traces', 'application/json', json(encodeTracesJson(resource, spans))))
     const fromProto = spansOf(decodeRequest('traces', 'application/x-protobuf', encodeTracesProto(resource, spans)))
     expect(fromJson).toEqual(fromProto)
+  })
+
+  it('encodes links, with their dropped attribute count, as the protobuf encoding does', () => {
+    const spans: FinishedSpan[] = []
+    const provider = new EdgeTracerProvider((s) => spans.push(s))
+    provider.limits = { ...provider.limits, attributeCount: 1 }
+    const target = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1, isRemote: true }
+    provider.getTracer('t').startSpan('s', { links: [{ context: target, attributes: { a: 1, b: 2 } }] }).end()
+    const fromJson = decodeRequest('traces', 'application/json', json(encodeTracesJson({}, spans))) as any
+    const fromProto = decodeRequest('traces', 'application/x-protobuf', encodeTracesProto({}, spans)) as any
+    const link = (d: any) => d.resourceSpans[0].scopeSpans[0].spans[0].links[0]
+    expect(link(fromJson)).toEqual(link(fromProto))
+    expect(link(fromJson).droppedAttributesCount).toBe(1)
   })
 
   it('writes hex ids, numeric enums and 64-bit integers as strings, as OTLP/JSON requires', () => {
@@ -45,6 +58,26 @@ describe('OTLP/JSON', () => {
     const fromProto = metricsOf(decodeRequest('metrics', 'application/x-protobuf', encodeMetricsProto({}, scopes)))
     expect(fromJson).toEqual(fromProto)
     expect(fromJson.find((m) => m.name === 'h')!.points[0].bucketCounts).toEqual([1, 0])
+  })
+
+  it('encodes scope schema URLs and attributes as the protobuf encoding does', async () => {
+    const options = { schemaUrl: 'https://opentelemetry.io/schemas/1.30.0', attributes: { 'lib.mode': 'fast' } }
+    const spans: FinishedSpan[] = []
+    new EdgeTracerProvider((s) => spans.push(s)).getTracer('lib', '2', options as TracerOptions).startSpan('s').end()
+    const p = new EdgeMeterProvider()
+    p.getMeter('lib', '2', options as MeterOptions).createCounter('c').add(1)
+    const scopes = await p.collect()
+    const scopeOf = (signal: string, body: string | Uint8Array) => {
+      const decoded = decodeRequest(signal, typeof body === 'string' ? 'application/json' : 'application/x-protobuf', typeof body === 'string' ? json(body) : body) as any
+      const { schemaUrl, scope } = (signal === 'traces' ? decoded.resourceSpans[0].scopeSpans : decoded.resourceMetrics[0].scopeMetrics)[0]
+      return { schemaUrl, scope }
+    }
+    const fromJson = [scopeOf('traces', encodeTracesJson({}, spans)), scopeOf('metrics', encodeMetricsJson({}, scopes))]
+    expect(fromJson).toEqual([scopeOf('traces', encodeTracesProto({}, spans)), scopeOf('metrics', encodeMetricsProto({}, scopes))])
+    for (const { schemaUrl, scope } of fromJson) {
+      expect(schemaUrl).toBe(options.schemaUrl)
+      expect(scope.attributes).toEqual([{ key: 'lib.mode', value: { stringValue: 'fast' } }])
+    }
   })
 
   it('is rejected by the independent decoder when a field name is wrong', () => {

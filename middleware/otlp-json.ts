@@ -37,7 +37,7 @@ function keyValues(attributes: Attributes): Array<{ key: string; value: JsonAnyV
 const nanos = (ms: number): string => nanosOf(ms).toString()
 
 function scopeJson(s: InstrumentationScope) {
-  return s.version ? { name: s.name, version: s.version } : { name: s.name }
+  return { name: s.name, version: s.version || undefined, attributes: s.attributes && keyValues(s.attributes) }
 }
 
 function spanJson(span: FinishedSpan) {
@@ -65,6 +65,7 @@ function spanJson(span: FinishedSpan) {
       spanId: l.context.spanId,
       traceState: l.context.traceState?.serialize(),
       attributes: keyValues(l.attributes),
+      droppedAttributesCount: l.droppedAttributes,
       flags: otlpFlags(l.context.traceFlags, l.context.isRemote),
     })),
     droppedLinksCount: span.droppedLinks,
@@ -84,7 +85,7 @@ export function encodeTracesJson(resource: Attributes, spans: FinishedSpan[]): s
     resourceSpans: [
       {
         resource: { attributes: keyValues(resource) },
-        scopeSpans: [...scopes].map(([s, group]) => ({ scope: scopeJson(s), spans: group.map(spanJson) })),
+        scopeSpans: [...scopes].map(([s, group]) => ({ scope: scopeJson(s), spans: group.map(spanJson), schemaUrl: s.schemaUrl })),
       },
     ],
   })
@@ -123,6 +124,7 @@ export function encodeMetricsJson(resource: Attributes, scopes: CollectedScope[]
         resource: { attributes: keyValues(resource) },
         scopeMetrics: scopes.map((group) => ({
           scope: scopeJson(group.scope),
+          schemaUrl: group.scope.schemaUrl,
           metrics: group.metrics.map((m) => {
             const isInt = m.valueType === 0
             const base = { name: m.name, description: m.description || undefined, unit: m.unit || undefined }

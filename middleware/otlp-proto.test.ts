@@ -1,6 +1,6 @@
-import { SpanKind, SpanStatusCode, ValueType } from '@opentelemetry/api'
+import { type MeterOptions, SpanKind, SpanStatusCode, type TracerOptions, ValueType } from '@opentelemetry/api'
 import { describe, expect, it } from 'vitest'
-import { decodeRequest, metricsOf, spansOf } from '../infra/receiver/decode.ts'
+import { attributesOf, decodeRequest, metricsOf, spansOf } from '../infra/receiver/decode.ts'
 import { EdgeMeterProvider } from './metrics.ts'
 import { encodeMetricsProto, encodeTracesProto } from './otlp-proto.ts'
 import { W3CTraceState } from './propagation.ts'
@@ -55,6 +55,36 @@ describe('encodeTracesProto', () => {
     expect(s.links[0]).toMatchObject({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceState: 'rojo=1', flags: 0x301 })
   })
 
+  it('encodes the dropped attribute count of a link', () => {
+    const spans: FinishedSpan[] = []
+    const provider = new EdgeTracerProvider((s) => spans.push(s))
+    provider.limits = { ...provider.limits, attributeCount: 1 }
+    const target = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 }
+    provider.getTracer('t').startSpan('s', { links: [{ context: target, attributes: { a: 1, b: 2, c: 3 } }, { context: target }] }).end()
+    const decoded = decodeRequest('traces', 'application/x-protobuf', encodeTracesProto({}, spans)) as any
+    const links = decoded.resourceSpans[0].scopeSpans[0].spans[0].links
+    expect(links.map((l: any) => [l.attributes.length, l.droppedAttributesCount])).toEqual([[1, 2], [0, undefined]])
+  })
+
+  it('encodes the schema URL and attributes a tracer was made with, each tracer in its own ScopeSpans', () => {
+    const spans: FinishedSpan[] = []
+    const provider = new EdgeTracerProvider((s) => spans.push(s))
+    const schemaUrl = 'https://opentelemetry.io/schemas/1.30.0'
+    provider.getTracer('lib', '2', { schemaUrl, attributes: { 'lib.mode': 'fast', shards: 3 } } as TracerOptions).startSpan('a').end()
+    provider.getTracer('lib', '2').startSpan('b').end()
+    provider.getTracer('lib', '2', { schemaUrl, attributes: { 'lib.mode': 'fast', shards: 3 } } as TracerOptions).startSpan('c').end()
+    const decoded = decodeRequest('traces', 'application/x-protobuf', encodeTracesProto({}, spans)) as any
+    const scopes = decoded.resourceSpans[0].scopeSpans.map((s: any) => ({
+      schemaUrl: s.schemaUrl,
+      scope: { ...s.scope, attributes: attributesOf(s.scope.attributes) },
+      spans: s.spans.map((sp: any) => sp.name),
+    }))
+    expect(scopes).toEqual([
+      { schemaUrl, scope: { name: 'lib', version: '2', attributes: { 'lib.mode': 'fast', shards: 3 } }, spans: ['a', 'c'] },
+      { schemaUrl: undefined, scope: { name: 'lib', version: '2', attributes: {} }, spans: ['b'] },
+    ])
+  })
+
   it('handles a batch large enough to need multi-byte lengths everywhere', () => {
     const spans = Array.from({ length: 300 }, () => makeSpans()[0])
     const decoded = spansOf(decodeRequest('traces', 'application/x-protobuf', encodeTracesProto(resource, spans)))
@@ -92,5 +122,18 @@ describe('encodeMetricsProto', () => {
     expect(byName.temp).toMatchObject({ type: 'gauge' })
     expect(byName.temp.points[0].value).toBe(21.5)
     expect(decoded[0].resource).toEqual(resource)
+  })
+
+  it('encodes the schema URL and attributes a meter was made with', async () => {
+    const p = new EdgeMeterProvider()
+    const schemaUrl = 'https://opentelemetry.io/schemas/1.30.0'
+    p.getMeter('lib', '2', { schemaUrl, attributes: { 'lib.mode': 'fast' } } as MeterOptions).createCounter('c').add(1)
+    p.getMeter('lib', '2').createCounter('c').add(2)
+    const decoded = decodeRequest('metrics', 'application/x-protobuf', encodeMetricsProto({}, await p.collect())) as any
+    const scopes = decoded.resourceMetrics[0].scopeMetrics.map((s: any) => [s.schemaUrl, attributesOf(s.scope.attributes), s.metrics[0].sum.dataPoints[0].asDouble])
+    expect(scopes).toEqual([
+      [schemaUrl, { 'lib.mode': 'fast' }, 1],
+      [undefined, {}, 2],
+    ])
   })
 })

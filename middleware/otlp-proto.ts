@@ -1,5 +1,5 @@
-import type { Attributes, AttributeValue } from '@opentelemetry/api'
-import type { CollectedScope, HistogramPoint, NumberPoint } from './metrics.ts'
+import type { Attributes, AttributeValue, SpanContext } from '@opentelemetry/api'
+import type { CollectedMetric, CollectedScope, HistogramPoint, NumberPoint } from './metrics.ts'
 import { ProtoWriter } from './proto-writer.ts'
 import type { FinishedSpan, InstrumentationScope } from './tracer.ts'
 
@@ -56,17 +56,8 @@ export function resourceBytes(resource: Attributes): Uint8Array {
 export function scope(w: ProtoWriter, s: InstrumentationScope): void {
   w.fork(1).string(1, s.name)
   if (s.version) w.string(2, s.version)
+  if (s.attributes) keyValues(w, 3, s.attributes)
   w.close()
-}
-
-function groupByScope(spans: FinishedSpan[]): Map<InstrumentationScope, FinishedSpan[]> {
-  const groups = new Map<InstrumentationScope, FinishedSpan[]>()
-  for (const span of spans) {
-    const group = groups.get(span.scope)
-    if (group) group.push(span)
-    else groups.set(span.scope, [span])
-  }
-  return groups
 }
 
 /**
@@ -77,53 +68,77 @@ export function otlpFlags(traceFlags: number, remote: boolean | undefined): numb
   return (traceFlags & 0xff) | 0x100 | (remote ? 0x200 : 0)
 }
 
-/** Encodes an `ExportTraceServiceRequest` in one pass over the spans. */
-export function encodeTracesProto(resource: Attributes, spans: FinishedSpan[]): Uint8Array {
+/**
+ * An export request of one resource: its items grouped by scope (`ResourceSpans` → `ScopeSpans` →
+ * spans, and the same for metrics), each item written by `item`.
+ */
+function exportRequest<T>(resource: Attributes, groups: Iterable<[InstrumentationScope, T[]]>, item: (w: ProtoWriter, item: T) => void): Uint8Array {
   const w = new ProtoWriter(true)
-  w.fork(1) // ResourceSpans
-  w.bytes(1, resourceBytes(resource))
-  for (const [s, group] of groupByScope(spans)) {
-    w.fork(2) // ScopeSpans
+  w.fork(1).bytes(1, resourceBytes(resource))
+  for (const [s, items] of groups) {
+    w.fork(2)
     scope(w, s)
-    for (const span of group) {
+    for (const i of items) {
       w.fork(2)
-      w.hexBytes(1, span.context.traceId).hexBytes(2, span.context.spanId)
-      const state = span.context.traceState?.serialize()
-      if (state) w.string(3, state)
-      if (span.parentSpanId) w.hexBytes(4, span.parentSpanId)
-      w.string(5, span.name).varint(6, span.kind + 1)
-      w.timeNanos(7, span.startTime).timeNanos(8, span.endTime)
-      keyValues(w, 9, span.attributes)
-      if (span.droppedAttributes) w.varint(10, span.droppedAttributes)
-      for (const event of span.events) {
-        w.fork(11).timeNanos(1, event.time).string(2, event.name)
-        keyValues(w, 3, event.attributes)
-        if (event.droppedAttributes) w.varint(4, event.droppedAttributes)
-        w.close()
-      }
-      if (span.droppedEvents) w.varint(12, span.droppedEvents)
-      for (const link of span.links) {
-        w.fork(13).hexBytes(1, link.context.traceId).hexBytes(2, link.context.spanId)
-        const linkState = link.context.traceState?.serialize()
-        if (linkState) w.string(3, linkState)
-        keyValues(w, 4, link.attributes)
-        w.fixed32(6, otlpFlags(link.context.traceFlags, link.context.isRemote))
-        w.close()
-      }
-      if (span.droppedLinks) w.varint(14, span.droppedLinks)
-      if (span.status.code !== 0) {
-        w.fork(15)
-        if (span.status.message) w.string(2, span.status.message)
-        w.varint(3, span.status.code)
-        w.close()
-      }
-      w.fixed32(16, otlpFlags(span.context.traceFlags, span.parentIsRemote))
+      item(w, i)
       w.close()
     }
+    if (s.schemaUrl) w.string(3, s.schemaUrl)
     w.close()
   }
   w.close()
   return w.finish()
+}
+
+/** Trace id, span id and trace state: the first three fields of a span and of a link. */
+function contextFields(w: ProtoWriter, context: SpanContext): void {
+  w.hexBytes(1, context.traceId).hexBytes(2, context.spanId)
+  const state = context.traceState?.serialize()
+  if (state) w.string(3, state)
+}
+
+/** A `Span` message's fields. */
+function encodeSpan(w: ProtoWriter, span: FinishedSpan): void {
+  contextFields(w, span.context)
+  if (span.parentSpanId) w.hexBytes(4, span.parentSpanId)
+  w.string(5, span.name).varint(6, span.kind + 1)
+  w.timeNanos(7, span.startTime).timeNanos(8, span.endTime)
+  keyValues(w, 9, span.attributes)
+  if (span.droppedAttributes) w.varint(10, span.droppedAttributes)
+  for (const event of span.events) {
+    w.fork(11).timeNanos(1, event.time).string(2, event.name)
+    keyValues(w, 3, event.attributes)
+    if (event.droppedAttributes) w.varint(4, event.droppedAttributes)
+    w.close()
+  }
+  if (span.droppedEvents) w.varint(12, span.droppedEvents)
+  for (const link of span.links) {
+    w.fork(13)
+    contextFields(w, link.context)
+    keyValues(w, 4, link.attributes)
+    if (link.droppedAttributes) w.varint(5, link.droppedAttributes)
+    w.fixed32(6, otlpFlags(link.context.traceFlags, link.context.isRemote))
+    w.close()
+  }
+  if (span.droppedLinks) w.varint(14, span.droppedLinks)
+  if (span.status.code !== 0) {
+    w.fork(15)
+    if (span.status.message) w.string(2, span.status.message)
+    w.varint(3, span.status.code)
+    w.close()
+  }
+  w.fixed32(16, otlpFlags(span.context.traceFlags, span.parentIsRemote))
+}
+
+/** Encodes an `ExportTraceServiceRequest` in one pass over the spans. */
+export function encodeTracesProto(resource: Attributes, spans: FinishedSpan[]): Uint8Array {
+  const groups = new Map<InstrumentationScope, FinishedSpan[]>()
+  for (const span of spans) {
+    const group = groups.get(span.scope)
+    if (group) group.push(span)
+    else groups.set(span.scope, [span])
+  }
+  return exportRequest(resource, groups, encodeSpan)
 }
 
 const TEMPORALITY = { delta: 1, cumulative: 2 } as const
@@ -148,36 +163,24 @@ function histogramPoint(w: ProtoWriter, p: HistogramPoint, boundaries: number[])
   w.close()
 }
 
+/** A `Metric` message's fields. */
+function encodeMetric(w: ProtoWriter, m: CollectedMetric): void {
+  w.string(1, m.name)
+  if (m.description) w.string(2, m.description)
+  if (m.unit) w.string(3, m.unit)
+  const isInt = m.valueType === 0
+  const histogram = m.type === 'histogram'
+  w.fork(histogram ? 9 : m.type === 'sum' ? 7 : 5)
+  for (const p of m.points) {
+    if (histogram) histogramPoint(w, p as HistogramPoint, m.boundaries)
+    else numberPoint(w, p as NumberPoint, isInt)
+  }
+  if (m.type !== 'gauge') w.varint(2, TEMPORALITY[m.temporality])
+  if (m.type === 'sum') w.bool(3, m.monotonic)
+  w.close()
+}
+
 /** Encodes an `ExportMetricsServiceRequest`. */
 export function encodeMetricsProto(resource: Attributes, scopes: CollectedScope[]): Uint8Array {
-  const w = new ProtoWriter(true)
-  w.fork(1) // ResourceMetrics
-  w.bytes(1, resourceBytes(resource))
-  for (const group of scopes) {
-    w.fork(2) // ScopeMetrics
-    scope(w, group.scope)
-    for (const m of group.metrics) {
-      w.fork(2).string(1, m.name)
-      if (m.description) w.string(2, m.description)
-      if (m.unit) w.string(3, m.unit)
-      const isInt = m.valueType === 0
-      if (m.type === 'histogram') {
-        w.fork(9)
-        for (const p of m.points) histogramPoint(w, p as HistogramPoint, m.boundaries)
-        w.varint(2, TEMPORALITY[m.temporality]).close()
-      } else if (m.type === 'sum') {
-        w.fork(7)
-        for (const p of m.points) numberPoint(w, p as NumberPoint, isInt)
-        w.varint(2, TEMPORALITY[m.temporality]).bool(3, m.monotonic).close()
-      } else {
-        w.fork(5)
-        for (const p of m.points) numberPoint(w, p as NumberPoint, isInt)
-        w.close()
-      }
-      w.close()
-    }
-    w.close()
-  }
-  w.close()
-  return w.finish()
+  return exportRequest(resource, scopes.map((group) => [group.scope, group.metrics]), encodeMetric)
 }

@@ -228,14 +228,11 @@ export class ProtoWriter {
     for (let v = length; v >= 0x80; v = Math.floor(v / 0x80)) size++
     this.#ensure(size - 1)
     this.#buf.copyWithin(start + size, start + 1, this.#pos)
-    this.#pos += size - 1
-    let v = length
-    let p = start
-    while (v >= 0x80) {
-      this.#buf[p++] = (v % 0x80) | 0x80
-      v = Math.floor(v / 0x80)
-    }
-    this.#buf[p] = v
+    // The length goes where the message starts; the message's 128+ bytes leave #rawVarint's room.
+    const end = this.#pos + size - 1
+    this.#pos = start
+    this.#rawVarint(length)
+    this.#pos = end
     return this
   }
 

@@ -118,7 +118,7 @@ const PER_HANDLER_OPTIONS = ['encodings', 'maxRetries', 'instrumentGlobalFetch',
  */
 export class Telemetry {
   readonly tracerProvider = new EdgeTracerProvider((span) => this.#onSpanEnd(span))
-  readonly meterProvider = new EdgeMeterProvider()
+  readonly meterProvider = new EdgeMeterProvider({ temporality: 'delta', cardinalityLimit: 2000, warnOnce: (message) => this.warnOnce(message) })
   /** Unique per isolate; made on the first request, since workerd allows no randomness at startup. */
   instanceId = ''
   #instruments: LibraryInstruments | undefined

@@ -80,6 +80,22 @@ describe('EdgeTracer', () => {
     expect([s.droppedAttributes, s.droppedEvents, s.droppedLinks]).toEqual([1, 1, 1])
   })
 
+  it('applies the attribute limits and validation to link attributes, and counts what they dropped', () => {
+    const limited = new EdgeTracerProvider((span) => ended.push(span))
+    limited.limits = { attributeCount: 2, attributeValueLength: 3, eventCount: 1, linkCount: 2 }
+    const target = { traceId: 'c'.repeat(32), spanId: 'd'.repeat(16), traceFlags: 1 }
+    const span = limited.getTracer('t').startSpan('s', { links: [{ context: target, attributes: { a: 'abcdef', bad: { no: 1 } as never, b: [1], c: true } }] })
+    span.addLink({ context: target, attributes: { '': 1, d: ['xyz1', 'q'] } })
+    span.addLink({ context: target })
+    span.end()
+    const s = ended.at(-1)!
+    expect(s.links.map((l) => [l.attributes, l.droppedAttributes])).toEqual([
+      [{ a: 'abc', b: [1] }, 1],
+      [{ d: ['xyz', 'q'] }, 0],
+    ])
+    expect(s.droppedLinks).toBe(1)
+  })
+
   it('never ends before it starts', () => {
     const span = tracer.startSpan('t', { startTime: 2_000 })
     span.end(1_000)

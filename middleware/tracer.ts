@@ -20,7 +20,7 @@ import { FLAG_SAMPLED, KIND_INTERNAL, STATUS_ERROR, STATUS_OK, STATUS_UNSET } fr
 import { now, toMillis } from './clock.ts'
 import { newSpanId, newTraceId } from './ids.ts'
 import { errorTypeOf } from './export.ts'
-import { type SpanLimits, defaultSpanLimits, putAttribute } from './limits.ts'
+import { type SpanLimits, defaultSpanLimits, limitAttributes, putAttribute } from './limits.ts'
 import { type Sampler, createSampler } from './sampling.ts'
 
 /** The W3C Level 2 "random trace-id" flag: our trace ids are random, so new traces carry it. */
@@ -29,6 +29,14 @@ export const TRACE_FLAG_RANDOM = 0x02
 export interface InstrumentationScope {
   name: string
   version?: string
+  schemaUrl?: string
+  attributes?: Attributes
+}
+
+/** What `getTracer` and `getMeter` take besides name and version: the API's options and the spec's scope attributes. */
+export interface ScopeOptions {
+  schemaUrl?: string
+  attributes?: Attributes
 }
 
 export interface SpanEvent {
@@ -41,6 +49,7 @@ export interface SpanEvent {
 export interface SpanLink {
   context: SpanContext
   attributes: Attributes
+  droppedAttributes: number
 }
 
 /** Everything an exporter needs of an ended span. Times are ms since the epoch. */
@@ -154,16 +163,8 @@ class RecordingSpan implements Span, FinishedSpan {
     } else if (attributesOrTime) {
       attributes = attributesOrTime
     }
-    const kept: Attributes = {}
-    let count = 0
-    let dropped = 0
-    for (const key in attributes) {
-      const next = putAttribute(kept, key, attributes[key], this.#limits, count)
-      if (next < 0) dropped++
-      else count = next
-    }
     if (this.events === NONE) this.events = []
-    this.events.push({ name, time: toMillis(time), attributes: kept, droppedAttributes: dropped })
+    this.events.push({ name, time: toMillis(time), ...limitAttributes(attributes, this.#limits) })
     return this
   }
 
@@ -172,7 +173,7 @@ class RecordingSpan implements Span, FinishedSpan {
     if (this.links.length >= this.#limits.linkCount) this.droppedLinks++
     else {
       if (this.links === NONE) this.links = []
-      this.links.push({ context: link.context, attributes: link.attributes ?? {} })
+      this.links.push({ context: link.context, ...limitAttributes(link.attributes, this.#limits) })
     }
     return this
   }
@@ -279,11 +280,11 @@ export class EdgeTracerProvider implements TracerProvider {
     this.sink = sink
   }
 
-  getTracer(name: string, version?: string): Tracer {
-    const key = `${name}@${version ?? ''}`
+  getTracer(name: string, version?: string, options?: ScopeOptions): Tracer {
+    const key = JSON.stringify([name, version, options])
     let tracer = this.#tracers.get(key)
     if (!tracer) {
-      tracer = new EdgeTracer({ name, version }, this)
+      tracer = new EdgeTracer({ name, version, ...options }, this)
       this.#tracers.set(key, tracer)
     }
     return tracer
