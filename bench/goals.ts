@@ -3,21 +3,35 @@
 export const GOALS = { throughput: 0.8, cpu: 1.3, posts: 0.25, bundleKiB: 25, evaluation: 1.5, bytes: 300 }
 
 /**
- * Bundle budgets (gzip KiB, minified ESM, whole worker) of the rows the goals apply to. Opt-in tail
+ * Bundle goals (gzip KiB, minified ESM, whole worker) of the rows the goals apply to. Opt-in tail
  * sampling has its own: 25 KiB plus 1.5 KiB. It adds 1.2 KiB to every signal, and no part of the core
  * short of a feature the issues require is big enough to pay for it (docs/performance.md).
  */
-export const BUNDLE_BUDGETS_KIB: Record<string, number> = {
+export const BUNDLE_GOALS_KIB: Record<string, number> = {
   'variants/edge-otel.ts': GOALS.bundleKiB,
   'variants/edge-otel-logs.ts': GOALS.bundleKiB,
   'variants/edge-otel-all.ts': GOALS.bundleKiB + 1.5,
 }
 
 /**
+ * What `bench/build.test.ts` holds each bundle to. The correctness fixes of issue 13 (tail sampling
+ * per trace, requests that never end, duplicate instruments, scopes, link limits, HTTP semconv, the
+ * per-handler options check, baggage decoding) took every signal from 24.82 to 25.64 KiB and all on
+ * from 26.02 to 27.06: over their goals, which stay unmet until the library is that much smaller.
+ * These budgets hold today's figures, so that nothing grows meanwhile.
+ */
+export const BUNDLE_BUDGETS_KIB: Record<string, number> = {
+  'variants/edge-otel.ts': GOALS.bundleKiB,
+  'variants/edge-otel-logs.ts': 25.7,
+  'variants/edge-otel-all.ts': 27.1,
+}
+
+/**
  * What `wrangler deploy --dry-run --minify` reports (gzip KiB) for the smallest traced worker, Hono with
  * `app.use(otel())` and one route (test/fixtures/user-worker), as a user sees it. Wrangler keeps every
  * function's and class's name (esbuild's keepNames), which the rows above don't: 1.5 KiB on this worker,
- * 1.0 of it in Hono and the API. The goal is 25 KiB; it measures 25.54 KiB, so its budget is 26 KiB
- * until the library is 0.6 KiB smaller (docs/performance.md).
+ * 1.0 of it in Hono and the API. The goal is 25 KiB. It measured 25.90 KiB before issue 13, 25.54 with the
+ * package build minified, and 26.27 with issue 13's fixes and terser's second pass; its budget holds that
+ * until the library is 1.3 KiB smaller (docs/performance.md).
  */
-export const WRANGLER_BUDGET_KIB = GOALS.bundleKiB + 1
+export const WRANGLER_BUDGET_KIB = 26.3
