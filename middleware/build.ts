@@ -19,7 +19,7 @@ import { promisify } from 'node:util'
 import { Extractor, ExtractorConfig, ExtractorLogLevel, type ExtractorMessage } from '@microsoft/api-extractor'
 import * as stable from '@opentelemetry/semantic-conventions'
 import * as incubating from '@opentelemetry/semantic-conventions/incubating'
-import { type BuildOptions, type Plugin, build, context } from 'esbuild'
+import { type BuildOptions, type OutputFile, type Plugin, build, context } from 'esbuild'
 import { minify } from 'terser'
 
 export const ENTRY = fileURLToPath(new URL('./index.ts', import.meta.url))
@@ -82,7 +82,7 @@ export function inlineSemanticConventions(source: string, file: string): string 
 const semanticConventions: Plugin = {
   name: 'inline-semantic-conventions',
   setup(b) {
-    b.onLoad({ filter: /[\\/]middleware[\\/][\w-]+\.ts$/ }, async (args) => ({
+    b.onLoad({ filter: /[\\/]middleware[\\/](?:[\w-]+[\\/])*[\w-]+\.ts$/ }, async (args) => ({
       contents: inlineSemanticConventions(await readFile(args.path, 'utf8'), args.path),
       loader: 'ts',
     }))
@@ -113,6 +113,11 @@ export const buildOptions = (outfile = DIST): BuildOptions => ({
  */
 export async function buildLibrary(outfile = DIST): Promise<void> {
   const { outputFiles = [] } = await build({ ...buildOptions(outfile), write: false })
+  await writeBuild(outputFiles, outfile)
+}
+
+/** Compresses esbuild's output a second time and writes it in place, file by file, by rename. */
+async function writeBuild(outputFiles: OutputFile[], outfile: string): Promise<void> {
   const code = outputFiles.find((f) => f.path.endsWith('.js'))!
   const map = outputFiles.find((f) => f.path.endsWith('.map'))!
   const smaller = await compress(code.text, map.text, outfile)
@@ -124,6 +129,23 @@ export async function buildLibrary(outfile = DIST): Promise<void> {
       await rename(partial, path)
     }),
   )
+}
+
+/** Builds, then rebuilds on every change to the library's sources (for `npm run dev`), as `buildLibrary` does. */
+export async function watchLibrary(): Promise<() => Promise<void>> {
+  const options = buildOptions()
+  const write: Plugin = {
+    name: 'write-build',
+    setup(b) {
+      b.onEnd(async ({ outputFiles }) => {
+        if (outputFiles?.length) await writeBuild(outputFiles, DIST)
+      })
+    },
+  }
+  const ctx = await context({ ...options, write: false, plugins: [...(options.plugins ?? []), write] })
+  await ctx.rebuild()
+  await ctx.watch()
+  return () => ctx.dispose()
 }
 
 /**
@@ -142,13 +164,6 @@ async function compress(code: string, map: string, outfile: string): Promise<{ c
   return { code: `${result.code!}\n`, map: result.map as string }
 }
 
-/** Builds, then rebuilds on every change to the library's sources (for `npm run dev`). */
-export async function watchLibrary(): Promise<() => Promise<void>> {
-  const ctx = await context(buildOptions())
-  await ctx.rebuild()
-  await ctx.watch()
-  return () => ctx.dispose()
-}
 
 const TSC = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin/tsc')
 

@@ -1,12 +1,12 @@
-export { otel, type OtelMiddlewareOptions } from './otel.ts'
-export { instrumentEnv, instrumentFetch, type FetchLike } from './fetch.ts'
-export type { OtelOptions, OtlpProtocol } from './config.ts'
-export type { JsonEncoding, OtlpPayload, SendResult, Signal, Transport } from './export.ts'
-export type { TemporalityPreference } from './metrics.ts'
-export type { SamplerName } from './sampling.ts'
-export { replayTelemetry, type ReplayBatch } from './replay.ts'
-export type { SpilledPayload } from './spill.ts'
-export { otlpJson } from './otlp-json.ts'
+export { otel, type OtelMiddlewareOptions } from './hono/otel.ts'
+export { instrumentEnv, instrumentFetch, type FetchLike } from './workers/fetch.ts'
+export type { OtelOptions, OtlpProtocol } from './runtime/config.ts'
+export type { JsonEncoding, OtlpPayload, SendResult, Signal, Transport } from './exporter/export.ts'
+export type { TemporalityPreference } from './sdk/metrics/metrics.ts'
+export type { SamplerName } from './sdk/trace/sampling.ts'
+export { replayTelemetry, type ReplayBatch } from './workers/replay.ts'
+export type { SpilledPayload } from './exporter/spill.ts'
+export { otlpJson } from './exporter/json/encode.ts'
 export {
   instrumentQueue,
   instrumentQueueHandler,
@@ -14,8 +14,8 @@ export {
   type QueueLike,
   type QueueMessage,
   type TracedEnvelope,
-} from './queue.ts'
-export { instrumentScheduled, type Controller as ScheduledController } from './scheduled.ts'
-export { traceResponse, type TraceResponseOptions } from './response-headers.ts'
-export { captureConsole, log, type Severity } from './logs.ts'
-export { TailSampler, tailSampling, type TailSamplingOptions } from './tail-sampling.ts'
+} from './workers/queue.ts'
+export { instrumentScheduled, type Controller as ScheduledController } from './workers/scheduled.ts'
+export { traceResponse, type TraceResponseOptions } from './hono/response-headers.ts'
+export { captureConsole, log, type Severity } from './runtime/logs.ts'
+export { TailSampler, tailSampling, type TailSamplingOptions } from './runtime/tail-sampling.ts'

@@ -2,8 +2,8 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { otel, tailSampling } from '../middleware/index.ts'
-import { seriesCount } from '../middleware/metrics.ts'
-import { telemetry } from '../middleware/telemetry.ts'
+import { seriesCount } from '../middleware/sdk/metrics/metrics.ts'
+import { telemetry } from '../middleware/runtime/telemetry.ts'
 
 const stats = () => ({ bufferedSpans: telemetry.spans.length, metricSeries: seriesCount(telemetry.meterProvider), heldTraces: telemetry.tail?.held.size })
 

@@ -1,0 +1,63 @@
+import { SpanKind, context, trace } from '@opentelemetry/api'
+import { describe, expect, it } from 'vitest'
+import { instrumentEnv, instrumentFetch } from './fetch.ts'
+import { telemetry } from '../runtime/telemetry.ts'
+
+function recordingFetch(status = 200) {
+  const calls: Request[] = []
+  const fn = async (input: RequestInfo | URL, init?: RequestInit) => {
+    calls.push(new Request(input, init))
+    return new Response(null, { status })
+  }
+  return { calls, fn }
+}
+
+function inRequest<T>(fn: () => Promise<T>): Promise<T> {
+  const span = telemetry.own.tracer.startSpan('server', { kind: SpanKind.SERVER })
+  return context.with(trace.setSpan(context.active(), span), fn).finally(() => span.end())
+}
+
+describe('instrumentFetch', () => {
+  it('passes calls outside a traced request through untouched', async () => {
+    const { calls, fn } = recordingFetch()
+    await instrumentFetch(fn)('http://example.test/x')
+    expect(calls[0].headers.get('traceparent')).toBeNull()
+  })
+
+  it('injects traceparent for a CLIENT span, without touching the caller\'s Request', async () => {
+    const { calls, fn } = recordingFetch()
+    const original = new Request('https://api.test/items?q=1', { headers: { accept: 'json' } })
+    await inRequest(() => instrumentFetch(fn)(original))
+    expect(original.headers.get('traceparent')).toBeNull()
+    expect(calls[0].headers.get('traceparent')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-03$/)
+    expect(calls[0].headers.get('accept')).toBe('json')
+  })
+
+  it('rethrows network errors after recording them', async () => {
+    const failing = async (_input: RequestInfo | URL): Promise<Response> => {
+      throw new TypeError('fetch failed')
+    }
+    await expect(inRequest(() => instrumentFetch(failing)('http://down.test/'))).rejects.toThrow('fetch failed')
+  })
+
+  it('passes through a URL it cannot parse, so the caller sees the runtime\'s own error', async () => {
+    const { fn, calls } = recordingFetch()
+    await expect(inRequest(() => instrumentFetch(fn)('not a url'))).rejects.toThrow()
+    expect(calls).toHaveLength(0)
+  })
+})
+
+describe('instrumentEnv', () => {
+  it('wraps bindings that have fetch, keeps others, and caches per env', async () => {
+    const { calls, fn } = recordingFetch()
+    const binding = { fetch: fn, connect: function (this: unknown) { return this } }
+    const env = { SERVICE: binding, NAME: 'x', KV: { get: () => 1 } }
+    const wrapped = instrumentEnv(env)
+    expect(instrumentEnv(env)).toBe(wrapped)
+    expect(wrapped.NAME).toBe('x')
+    expect(wrapped.KV).toBe(env.KV)
+    expect(wrapped.SERVICE.connect()).toBe(binding)
+    await inRequest(() => wrapped.SERVICE.fetch('https://svc/x'))
+    expect(calls[0].headers.get('traceparent')).not.toBeNull()
+  })
+})
