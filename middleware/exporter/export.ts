@@ -1,8 +1,10 @@
 import type { Attributes } from '@opentelemetry/api'
-import type { OtlpProtocol, ResolvedConfig } from '../runtime/config.ts'
 import type { CollectedScope } from '../sdk/metrics/metrics.ts'
 import { encodeMetricsProto, encodeTracesProto } from './proto/encode.ts'
 import type { FinishedSpan } from '../sdk/trace/tracer.ts'
+
+/** How OTLP/HTTP bodies are encoded (`OTEL_EXPORTER_OTLP_PROTOCOL`). */
+export type OtlpProtocol = 'http/protobuf' | 'http/json'
 
 /** The signals the library exports. */
 export type Signal = 'traces' | 'metrics' | 'logs'
@@ -27,8 +29,8 @@ export interface SendResult {
   message?: string
 }
 
-/** Makes one more payload for a flush (logs, handed-back spans), or nothing. */
-export type PayloadSource = (config: ResolvedConfig, resource: Attributes) => OtlpPayload | undefined
+/** Makes one more payload for a flush (logs, handed-back spans), or nothing; `signals` are those exported. */
+export type PayloadSource = (signals: Partial<Record<Signal, unknown>>, resource: Attributes) => OtlpPayload | undefined
 
 /** Sends one encoded payload. Resolves when the receiver accepted it; rejects with the reason otherwise. */
 export interface Transport {
@@ -88,10 +90,4 @@ export class ExportError extends Error {
     this.type = status !== undefined ? String(status) : (type ?? '_OTHER')
     this.retryable = retryable
   }
-}
-
-/** `error.type` for a failure: an export's status or network error, else the error's name. */
-export function errorTypeOf(error: unknown): string {
-  if (error instanceof ExportError) return error.type
-  return (error instanceof Error && (error.name || error.constructor.name)) || '_OTHER'
 }

@@ -1,10 +1,15 @@
-import type { SignalConfig } from '../runtime/config.ts'
 import type { OtlpPayload, SendResult, Signal, Transport } from './export.ts'
 import { ExportError, jsonEncoding } from './export.ts'
-import { LIBRARY_NAME, LIBRARY_VERSION } from '../runtime/version.ts'
+import { LIBRARY_NAME, LIBRARY_VERSION } from '../sdk/version.ts'
 
 /** Where one signal goes: URL, headers, per-attempt timeout (ms) and gzip. */
-export type OtlpHttpTarget = Pick<SignalConfig, 'url' | 'headers' | 'timeout' | 'gzip'>
+export interface OtlpHttpTarget {
+  url: string
+  headers: Record<string, string>
+  /** ms for one attempt. */
+  timeout: number
+  gzip: boolean
+}
 
 export interface RetryPolicy {
   /** All attempts and waits of one payload end by this many ms after the first attempt. */

@@ -23,6 +23,7 @@ import { REQUEST_ROOT } from '../sdk/context.ts'
 import { type JsonEncoding, type Transport, useJsonEncoding } from '../exporter/export.ts'
 import { instrumentEnv, instrumentGlobalFetch, methodAttributes } from '../workers/fetch.ts'
 import { headersGetter } from '../sdk/propagation.ts'
+import { setResponseHeader } from './response-headers.ts'
 import { telemetry } from '../runtime/telemetry.ts'
 import { redactQuery } from '../semconv/redact.ts'
 import { recordFailure } from '../sdk/trace/tracer.ts'
@@ -136,7 +137,7 @@ function endRequest(c: Context, r: RequestTelemetry, self: unknown, thrown: unkn
       span.setStatus({ code: STATUS_ERROR })
     }
     span.end()
-    telemetry.tail?.close(span, c)
+    telemetry.tail?.close(span, (name, value) => setResponseHeader(c, name, value))
     // Keys in sorted order, so the series lookup needs no sort.
     const metricAttributes: Attributes = {}
     if (errorType) metricAttributes[ATTR_ERROR_TYPE] = errorType

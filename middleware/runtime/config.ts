@@ -1,12 +1,12 @@
 import type { Attributes } from '@opentelemetry/api'
 import { type SpanLimits, defaultSpanLimits } from '../sdk/trace/limits.ts'
-import type { Signal } from '../exporter/export.ts'
+import type { OtlpProtocol, Signal } from '../exporter/export.ts'
+import type { OtlpHttpTarget } from '../exporter/http.ts'
+import { type Env, oneOf, read, resolveLimit } from './env.ts'
 import type { TemporalityPreference } from '../sdk/metrics/metrics.ts'
 import { HTTP_TOKEN } from '../sdk/propagation.ts'
 import { SAMPLER_NAMES, type SamplerName } from '../sdk/trace/sampling.ts'
 import type { TailSampler } from './tail-sampling.ts'
-
-export type OtlpProtocol = 'http/protobuf' | 'http/json'
 
 /** Options given in code. Each overrides the env binding named beside it. */
 export interface OtelOptions {
@@ -63,13 +63,8 @@ export interface OtelOptions {
 }
 
 /** Where and how one signal is exported. */
-export interface SignalConfig {
-  url: string
-  headers: Record<string, string>
+export interface SignalConfig extends OtlpHttpTarget {
   protocol: OtlpProtocol
-  /** ms for one attempt. */
-  timeout: number
-  gzip: boolean
 }
 
 export interface ResolvedConfig {
@@ -101,15 +96,10 @@ export interface ConfigResult {
   problems: string[]
 }
 
-type Env = Record<string, unknown> | undefined
 
 const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json']
 const TEMPORALITIES: readonly TemporalityPreference[] = ['delta', 'cumulative', 'lowmemory']
 
-export function read(env: Env, name: string): string | undefined {
-  const value = env?.[name]
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined
-}
 
 function decode(value: string): string {
   try {
@@ -159,13 +149,6 @@ function resolveUrl(base: string | undefined, exact: string | undefined, path: s
   return url.href
 }
 
-/** A value from a fixed set; anything else is reported and replaced by the fallback. */
-export function oneOf<T extends string>(value: string | undefined, name: string, allowed: readonly T[], fallback: T, problems: string[], note = ''): T {
-  if (value === undefined) return fallback
-  if ((allowed as readonly string[]).includes(value)) return value as T
-  problems.push(`${name}="${value}" is not supported${note}; using "${fallback}". Set it to one of ${allowed.map((v) => `"${v}"`).join(', ')}.`)
-  return fallback
-}
 
 const resolveProtocol = (value: string | undefined, name: string, problems: string[]): OtlpProtocol =>
   oneOf(value, name, PROTOCOLS, 'http/protobuf', problems, value === 'grpc' ? ' (edge runtimes cannot open gRPC streams)' : '')
@@ -173,14 +156,6 @@ const resolveProtocol = (value: string | undefined, name: string, problems: stri
 const resolveCompression = (value: string | undefined, name: string, fallback: boolean, problems: string[]): boolean =>
   oneOf(value?.toLowerCase(), name, ['gzip', 'none'], fallback ? 'gzip' : 'none', problems) === 'gzip'
 
-export function resolveLimit(env: Env, name: string, fallback: number, problems: string[]): number {
-  const value = read(env, name)
-  if (value === undefined) return fallback
-  const n = Number(value)
-  if (Number.isInteger(n) && n >= 0) return n
-  problems.push(`${name}="${value}" is not a non-negative integer; using ${fallback}.`)
-  return fallback
-}
 
 /**
  * Merges code options over the worker's env bindings (standard OTEL_* names).

@@ -2,13 +2,12 @@ import { type Attributes, type Counter, context, trace } from '@opentelemetry/ap
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions'
 import { VALUE_INT } from '../sdk/api-values.ts'
 import { now } from '../sdk/clock.ts'
-import type { ResolvedConfig } from './config.ts'
-import { type OtlpPayload, payload } from '../exporter/export.ts'
+import { type OtlpPayload, type Signal, payload } from '../exporter/export.ts'
 import { anyValue, keyValues, resourceBytes, scope } from '../exporter/proto/encode.ts'
 import { ProtoWriter } from '../exporter/proto/writer.ts'
 import { REDACTED } from '../semconv/redact.ts'
 import { telemetry } from './telemetry.ts'
-import { LIBRARY_NAME, LIBRARY_VERSION } from './version.ts'
+import { LIBRARY_NAME, LIBRARY_VERSION } from '../sdk/version.ts'
 
 export type Severity = 'debug' | 'info' | 'warn' | 'error'
 
@@ -151,7 +150,7 @@ export function encodeLogsProto(resource: Attributes, logs: LogRecord[]): Uint8A
 }
 
 /** The flush's logs payload; without a logs endpoint, records are discarded so memory stays bounded. */
-function collectLogs(config: ResolvedConfig, resource: Attributes): OtlpPayload | undefined {
+function collectLogs(signals: Partial<Record<Signal, unknown>>, resource: Attributes): OtlpPayload | undefined {
   const batch = records
   const lost = dropped
   const capped = overRequest
@@ -164,7 +163,7 @@ function collectLogs(config: ResolvedConfig, resource: Attributes): OtlpPayload 
     .createCounter('otel.sdk.processor.log.processed', { unit: '{log_record}', valueType: VALUE_INT })
   if (lost) processed.add(lost, { [ATTR_ERROR_TYPE]: 'queue_full' })
   if (capped) processed.add(capped, { [ATTR_ERROR_TYPE]: 'request_limit' })
-  if (!batch.length || !config.signals.logs) return undefined
+  if (!batch.length || !signals.logs) return undefined
   processed.add(batch.length)
   return payload('logs', encodeLogsProto(resource, batch), batch.length)
 }

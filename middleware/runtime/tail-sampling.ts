@@ -1,12 +1,10 @@
 import type { Attributes, Span } from '@opentelemetry/api'
 import { ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions'
-import type { Context } from 'hono'
 import { FLAG_SAMPLED, KIND_CLIENT, STATUS_ERROR } from '../sdk/api-values.ts'
-import { type ResolvedConfig, oneOf, read, resolveLimit } from './config.ts'
-import { type OtlpPayload, type PayloadSource, payload } from '../exporter/export.ts'
+import { oneOf, read, resolveLimit } from './env.ts'
+import { type OtlpPayload, type PayloadSource, type Signal, payload } from '../exporter/export.ts'
 import { encodeTracesProto } from '../exporter/proto/encode.ts'
 import { formatTraceparent, parseTraceparent } from '../sdk/propagation.ts'
-import { setResponseHeader } from '../hono/response-headers.ts'
 import type { FinishedSpan } from '../sdk/trace/tracer.ts'
 
 export interface TailSamplingOptions {
@@ -49,6 +47,9 @@ interface HeldTrace {
   /** When its first request started (ms since the epoch). */
   since: number
 }
+
+/** Sets a header on the response of the request that ended (the middleware's; a cron run has none). */
+export type ResponseHeaderSetter = (name: string, value: string) => void
 
 /** What the telemetry runtime gives tail sampling. */
 export interface TailSink {
@@ -257,7 +258,7 @@ export class TailSampler {
    * answered with a sampled `traceresponse` to a caller that sent `traceparent`.
    * @internal
    */
-  close(span: Span, c?: Context): void {
+  close(span: Span, answer?: ResponseHeaderSetter): void {
     if (!this.#on) return
     const ctx = span.spanContext()
     let kept = (ctx.traceFlags & FLAG_SAMPLED) === FLAG_SAMPLED || this.#kept.has(ctx.traceId)
@@ -269,7 +270,7 @@ export class TailSampler {
       const { startTime, endTime } = span as unknown as FinishedSpan
       if (endTime - startTime > this.slowMs) held.keep = true
       kept = held.keep
-      if (c && handBack && this.#handBack(c, held, kept)) {
+      if (answer && handBack && this.#handBack(answer, held, kept)) {
         held.spans = []
         held.handed = []
         held.handedItems = 0
@@ -279,28 +280,28 @@ export class TailSampler {
       if (kept) this.#keep(ctx.traceId, held)
       else if (!held.rootSpans.size) this.held.delete(ctx.traceId)
     }
-    if (c && kept && (span as Partial<FinishedSpan>).parentIsRemote) {
-      setResponseHeader(c, 'traceresponse', formatTraceparent({ ...ctx, traceFlags: ctx.traceFlags | FLAG_SAMPLED }))
+    if (answer && kept && (span as Partial<FinishedSpan>).parentIsRemote) {
+      answer('traceresponse', formatTraceparent({ ...ctx, traceFlags: ctx.traceFlags | FLAG_SAMPLED }))
     }
   }
 
   /** Puts the held spans (and those handed to this function) into the response; false if too large. */
-  #handBack(c: Context, held: HeldTrace, keep: boolean): boolean {
+  #handBack(answer: ResponseHeaderSetter, held: HeldTrace, keep: boolean): boolean {
     // Handed-back spans are exported only if the caller keeps them, so they carry the sampled flag.
     const own = held.spans.length ? [encodeTracesProto(this.#sink?.resource ?? {}, held.spans.map(sampled))] : []
     const bytes = concat([...own, ...held.handed])
     if (bytes.length > MAX_HANDED_BYTES) return false
-    setResponseHeader(c, HANDED, `${keep ? 1 : 0};${held.spans.length + held.handedItems};${toBase64(bytes)}`)
+    answer(HANDED, `${keep ? 1 : 0};${held.spans.length + held.handedItems};${toBase64(bytes)}`)
     return true
   }
 
   /** The flush's payload of kept spans that called functions handed back: protobuf, whatever the protocol. */
-  readonly #collect = (config: ResolvedConfig): OtlpPayload | undefined => {
+  readonly #collect = (signals: Partial<Record<Signal, unknown>>): OtlpPayload | undefined => {
     const chunks = this.#handed
     const items = this.#handedItems
     this.#handed = []
     this.#handedItems = 0
-    if (!chunks.length || !config.signals.traces) return undefined
+    if (!chunks.length || !signals.traces) return undefined
     return payload('traces', concat(chunks), items)
   }
 }

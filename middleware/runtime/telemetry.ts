@@ -39,7 +39,7 @@ import {
 import { ActiveRequests } from './active-requests.ts'
 import { type OtelOptions, type ResolvedConfig, resolveConfig } from './config.ts'
 import { AsyncLocalStorageContextManager } from '../sdk/context.ts'
-import { ExportError, type OtlpPayload, type PayloadSource, type SendResult, type Transport, encodeMetrics, encodeTraces, errorTypeOf, jsonEncoding } from '../exporter/export.ts'
+import { ExportError, type OtlpPayload, type PayloadSource, type SendResult, type Transport, encodeMetrics, encodeTraces, jsonEncoding } from '../exporter/export.ts'
 import { OtlpHttpTransport, retryPolicy } from '../exporter/http.ts'
 import { type SpillQueue, isSpillQueue, spill } from '../exporter/spill.ts'
 import { EdgeMeterProvider } from '../sdk/metrics/metrics.ts'
@@ -47,8 +47,8 @@ import { W3CPropagator } from '../sdk/propagation.ts'
 import { createSampler } from '../sdk/trace/sampling.ts'
 import type { TailSampler } from './tail-sampling.ts'
 import { sensitiveKeys } from '../semconv/redact.ts'
-import { EdgeTracerProvider, type FinishedSpan } from '../sdk/trace/tracer.ts'
-import { LIBRARY_NAME, LIBRARY_VERSION } from './version.ts'
+import { EdgeTracerProvider, type FinishedSpan, errorTypeOf } from '../sdk/trace/tracer.ts'
+import { LIBRARY_NAME, LIBRARY_VERSION } from '../sdk/version.ts'
 
 /** The semconv advisory boundaries for HTTP request durations, in seconds. */
 export const HTTP_DURATION_BOUNDARIES = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
@@ -294,7 +294,7 @@ export class Telemetry {
       if (spans.length && traces) payloads.push(encodeTraces(traces.protocol, this.resource, spans))
       if (collected.length && metrics) payloads.push(encodeMetrics(metrics.protocol, this.resource, collected))
       for (const source of this.sources) {
-        const payload = source(config, this.resource)
+        const payload = source(config.signals, this.resource)
         if (payload) payloads.push(payload)
       }
       await Promise.all(payloads.map((p) => this.#send(p)))
@@ -355,7 +355,7 @@ export class Telemetry {
    * Either way it is counted and reported once.
    */
   async #keepOrDrop(p: OtlpPayload, reason: unknown, counter: Counter, attributes: Attributes): Promise<void> {
-    const type = errorTypeOf(reason)
+    const type = reason instanceof ExportError ? reason.type : errorTypeOf(reason)
     const message = reason instanceof Error ? reason.message : String(reason)
     if (this.spillQueue && reason instanceof ExportError && reason.retryable) {
       try {

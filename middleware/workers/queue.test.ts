@@ -4,7 +4,7 @@ import { instrumentQueueHandler } from './queue.ts'
 import { instrumentScheduled } from './scheduled.ts'
 import { tailSampling } from '../runtime/tail-sampling.ts'
 import { telemetry } from '../runtime/telemetry.ts'
-import { LIBRARY_NAME, LIBRARY_VERSION } from '../runtime/version.ts'
+import { LIBRARY_NAME, LIBRARY_VERSION } from '../sdk/version.ts'
 
 // Every trace dropped by the head sampler: only tail sampling can keep one.
 const ENV = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1', OTEL_TRACES_SAMPLER: 'always_off' }

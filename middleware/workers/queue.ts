@@ -16,7 +16,7 @@ import { type JsonEncoding, useJsonEncoding } from '../exporter/export.ts'
 import { REQUEST_ROOT } from '../sdk/context.ts'
 import { telemetry } from '../runtime/telemetry.ts'
 import { recordFailure } from '../sdk/trace/tracer.ts'
-import { LIBRARY_NAME, LIBRARY_VERSION } from '../runtime/version.ts'
+import { LIBRARY_NAME, LIBRARY_VERSION } from '../sdk/version.ts'
 
 const SYSTEM = 'cloudflare_queues'
 

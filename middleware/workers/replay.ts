@@ -2,7 +2,7 @@ import { ATTR_OTEL_COMPONENT_NAME } from '@opentelemetry/semantic-conventions/in
 import type { OtelOptions } from '../runtime/config.ts'
 import { isSpilledPayload, toPayload } from '../exporter/spill.ts'
 import { telemetry } from '../runtime/telemetry.ts'
-import { LIBRARY_NAME } from '../runtime/version.ts'
+import { LIBRARY_NAME } from '../sdk/version.ts'
 
 /** The part of a Cloudflare Queues message batch that replaying needs. */
 export interface ReplayBatch {

@@ -19,7 +19,6 @@ import { ATTR_ERROR_TYPE, ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATT
 import { FLAG_SAMPLED, KIND_INTERNAL, STATUS_ERROR, STATUS_OK, STATUS_UNSET } from '../api-values.ts'
 import { now, toMillis } from '../clock.ts'
 import { newSpanId, newTraceId } from './ids.ts'
-import { errorTypeOf } from '../../exporter/export.ts'
 import { type SpanLimits, defaultSpanLimits, limitAttributes, putAttribute } from './limits.ts'
 import { type Sampler, createSampler } from './sampling.ts'
 
@@ -70,6 +69,11 @@ export interface FinishedSpan {
   readonly links: SpanLink[]
   readonly droppedLinks: number
   readonly status: SpanStatus
+}
+
+/** `error.type` for a thrown value: the error's name (its class for plain subclasses), else `_OTHER`. */
+export function errorTypeOf(error: unknown): string {
+  return (error instanceof Error && (error.name || error.constructor.name)) || '_OTHER'
 }
 
 /**
