@@ -16,14 +16,15 @@ export const BUNDLE_GOALS_KIB: Record<string, number> = {
 /**
  * What `bench/build.test.ts` holds each bundle to. The correctness fixes of issue 13 (tail sampling
  * per trace, requests that never end, duplicate instruments, scopes, link limits, HTTP semconv, the
- * per-handler options check, baggage decoding) took every signal from 24.82 to 25.64 KiB and all on
- * from 26.02 to 27.06: over their goals, which stay unmet until the library is that much smaller.
- * These budgets hold today's figures, so that nothing grows meanwhile.
+ * per-handler options check, baggage decoding) and the one invocation lifecycle of issue 14 took
+ * every signal from 24.82 to 25.76 KiB and all on from 26.02 to 27.12: over their goals, which stay
+ * unmet until the library is that much smaller. Traces and metrics alone is at its goal, 25.00 KiB
+ * (25,599 bytes). These budgets hold today's figures, so that nothing grows meanwhile.
  */
 export const BUNDLE_BUDGETS_KIB: Record<string, number> = {
   'variants/edge-otel.ts': GOALS.bundleKiB,
-  'variants/edge-otel-logs.ts': 25.7,
-  'variants/edge-otel-all.ts': 27.1,
+  'variants/edge-otel-logs.ts': 25.8,
+  'variants/edge-otel-all.ts': 27.15,
 }
 
 /**
@@ -31,7 +32,7 @@ export const BUNDLE_BUDGETS_KIB: Record<string, number> = {
  * `app.use(otel())` and one route (test/fixtures/user-worker), as a user sees it. Wrangler keeps every
  * function's and class's name (esbuild's keepNames), which the rows above don't: 1.5 KiB on this worker,
  * 1.0 of it in Hono and the API. The goal is 25 KiB. It measured 25.90 KiB before issue 13, 25.54 with the
- * package build minified, 26.27 with issue 13's fixes and terser's second pass, and 26.34 with the layers; its budget holds that
- * until the library is 1.3 KiB smaller (docs/performance.md).
+ * package build minified, 26.27 with issue 13's fixes and terser's second pass, and 26.46 with the layers and
+ * the one invocation lifecycle; its budget holds that until the library is 1.5 KiB smaller (docs/performance.md).
  */
-export const WRANGLER_BUDGET_KIB = 26.35
+export const WRANGLER_BUDGET_KIB = 26.5

@@ -85,7 +85,7 @@ describe('the package build', () => {
     await buildLibrary(outfile)
     const dist = readFileSync(outfile, 'utf8')
     const imports = new Set([...dist.matchAll(/from\s*"([^"]+)"/g)].map((m) => m[1]))
-    expect([...imports].sort()).toEqual(['@opentelemetry/api', 'hono/route', 'node:async_hooks'])
+    expect([...imports].sort()).toEqual(['@opentelemetry/api', 'hono/http-exception', 'hono/route', 'node:async_hooks'])
     expect(dist).toContain('"http.server.request.duration"')
     expect(dist).not.toMatch(/\.(sensitiveQueryKeys|droppedAttributes|hexBytes)\b/)
   })

@@ -159,6 +159,8 @@ async function compress(code: string, map: string, outfile: string): Promise<{ c
     ecma: 2020,
     compress: { passes: 3 },
     mangle: true,
+    // Keeps the /* @__PURE__ */ marks, so a worker's bundler can still drop what it does not use.
+    format: { preserve_annotations: true },
     sourceMap: { content: map, url: `${file}.map`, filename: file },
   })
   return { code: `${result.code!}\n`, map: result.map as string }

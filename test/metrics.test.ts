@@ -101,8 +101,11 @@ describe('metrics pushed by many isolates add up exactly', () => {
 
   it('marks the first request of each isolate as a cold start on its span', async () => {
     const coldSpans = receiver.spans.filter((s) => s.attributes['faas.coldstart'] === true)
-    // Two isolate sets × three functions, and only their first requests.
-    expect(coldSpans).toHaveLength(6)
+    // Two isolate sets × four functions, and only the first invocation of each isolate: a request for
+    // the three HTTP functions, a queue batch for fulfillment.
+    expect(coldSpans).toHaveLength(8)
+    expect(new Set(coldSpans.map((s) => s.resource['service.instance.id'])).size).toBe(8)
+    expect(coldSpans.filter((s) => s.attributes['faas.trigger'] === 'pubsub').map((s) => s.resource['service.name'])).toEqual(['fulfillment', 'fulfillment'])
     for (const s of receiver.spans) expect(s.kind === 2 ? s.attributes['faas.trigger'] : 'http').toBe('http')
   })
 })

@@ -1,4 +1,4 @@
-import { type Attributes, type Context as ApiContext, type Span, trace } from '@opentelemetry/api'
+import type { Attributes } from '@opentelemetry/api'
 import { KIND_SERVER, STATUS_ERROR } from '../sdk/api-values.ts'
 import {
   ATTR_CLIENT_ADDRESS,
@@ -14,30 +14,24 @@ import {
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions'
-import { ATTR_FAAS_COLDSTART, ATTR_FAAS_TRIGGER, FAAS_TRIGGER_VALUE_HTTP } from '@opentelemetry/semantic-conventions/incubating'
 import type { Context, MiddlewareHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
 import { matchedRoutes } from 'hono/route'
 import { now } from '../sdk/clock.ts'
-import type { OtelOptions } from '../runtime/config.ts'
 import { REQUEST_ROOT } from '../sdk/context.ts'
-import { type JsonEncoding, type Transport, useJsonEncoding } from '../exporter/export.ts'
-import { instrumentEnv, instrumentGlobalFetch, methodAttributes } from '../workers/fetch.ts'
+import { instrumentEnv, methodAttributes } from '../workers/fetch.ts'
 import { headersGetter } from '../sdk/propagation.ts'
 import { setResponseHeader } from './response-headers.ts'
 import { telemetry } from '../runtime/telemetry.ts'
 import { redactQuery } from '../semconv/redact.ts'
 import { recordFailure } from '../sdk/trace/tracer.ts'
 import { splitUrl } from '../semconv/url.ts'
+import { type HandlerOptions, type Invocation, configureInvocation, endInvocation, prepareHandler, runInvocation, startInvocation } from '../workers/invocation.ts'
 
-/** Options of the `otel()` middleware. */
-export interface OtelMiddlewareOptions extends OtelOptions {
-  /** Replaces the OTLP/HTTP transport, e.g. to send elsewhere. */
-  transport?: Transport
-  /** `[otlpJson]` lets `OTEL_EXPORTER_OTLP_PROTOCOL=http/json` work; without it the JSON encoder is not bundled. */
-  encodings?: JsonEncoding[]
-}
+const HTTP_TRIGGER = { 'faas.trigger': 'http' } as const
 
-const defaults: OtelMiddlewareOptions = { instrumentGlobalFetch: true }
+/** Options of the `otel()` middleware: those every handler takes. */
+export type OtelMiddlewareOptions = HandlerOptions
 
 function routeOf(c: Context, self: unknown): string | undefined {
   const route = matchedRoutes(c)[c.req.routeIndex]
@@ -47,23 +41,9 @@ function routeOf(c: Context, self: unknown): string | undefined {
   return route.path
 }
 
-/** Exports after the response, inside `waitUntil` when there is an execution context. */
-function flushAfterResponse(c: Context): void {
-  const flushing = telemetry.requestEnded()
-  if (!flushing) return
-  try {
-    c.executionCtx.waitUntil(flushing)
-  } catch {
-    // No ExecutionContext (plain app.fetch in a test): the flush still runs.
-  }
-}
-
-const FAAS_HTTP: Attributes = Object.freeze({ [ATTR_FAAS_TRIGGER]: FAAS_TRIGGER_VALUE_HTTP })
-
 /** What the middleware keeps about one request between its start and its end. */
 interface RequestTelemetry {
-  span: Span
-  context: ApiContext
+  invocation: Invocation
   start: number
   /** The method as span names start with it (`HTTP` for an unknown one). */
   spanName: string
@@ -72,8 +52,7 @@ interface RequestTelemetry {
 }
 
 function startRequest(c: Context, options: OtelMiddlewareOptions): RequestTelemetry {
-  telemetry.configure(c.env as Record<string, unknown>, options, options.transport)
-  if (c.env && typeof c.env === 'object') c.env = instrumentEnv(c.env)
+  configureInvocation(c.env, options)
   const raw = c.req.raw
   const url = splitUrl(raw.url)
   const attributes: Attributes = {}
@@ -87,24 +66,18 @@ function startRequest(c: Context, options: OtelMiddlewareOptions): RequestTeleme
   const headers = raw.headers
   const userAgent = headers.get('user-agent')
   if (userAgent) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent
-  // workerd says which HTTP version the client spoke: "HTTP/1.1", "HTTP/2", "HTTP/3".
-  const protocol = (raw as { cf?: { httpProtocol?: unknown } }).cf?.httpProtocol
-  if (typeof protocol === 'string' && protocol.startsWith('HTTP/')) attributes[ATTR_NETWORK_PROTOCOL_VERSION] = protocol.slice(5)
+  // workerd says which HTTP version the client spoke: "HTTP/1.1", "HTTP/2", "HTTP/3" (always "HTTP/…").
+  const protocol = (raw as { cf?: { httpProtocol?: string } }).cf?.httpProtocol
+  if (protocol) attributes[ATTR_NETWORK_PROTOCOL_VERSION] = protocol.slice(5)
   if (telemetry.config!.recordClientAddress) {
     const client = headers.get('cf-connecting-ip') ?? headers.get('x-forwarded-for')?.split(',')[0].trim()
     if (client) attributes[ATTR_CLIENT_ADDRESS] = client
   }
   const parent = telemetry.propagator.extract(REQUEST_ROOT, headers, headersGetter)
-  attributes[ATTR_FAAS_TRIGGER] = FAAS_TRIGGER_VALUE_HTTP
-  const coldStart = telemetry.takeColdStart()
-  if (coldStart) {
-    attributes[ATTR_FAAS_COLDSTART] = true
-    telemetry.own.coldStarts.add(1, FAAS_HTTP)
-  }
-  const span = telemetry.own.tracer.startSpan(spanName, { kind: KIND_SERVER, attributes }, parent)
   const activeAttributes = { [ATTR_HTTP_REQUEST_METHOD]: attributes[ATTR_HTTP_REQUEST_METHOD], [ATTR_URL_SCHEME]: scheme }
-  telemetry.tail?.open(span, headers)
-  const request = { span, context: trace.setSpan(parent, span), start: now(), spanName, scheme, activeAttributes }
+  const invocation = startInvocation({ trigger: HTTP_TRIGGER, name: spanName, kind: KIND_SERVER, attributes, parent, headers })
+  if (c.env && typeof c.env === 'object') c.env = instrumentEnv(c.env)
+  const request = { invocation, start: now(), spanName, scheme, activeAttributes }
   // Last, so nothing that throws above leaves the request counted: endRequest ends what this starts.
   telemetry.activeRequests.start(request, activeAttributes)
   return request
@@ -118,26 +91,23 @@ function endRequest(c: Context, r: RequestTelemetry, self: unknown, thrown: unkn
     // An exception Hono turned into a 4xx (HTTPException) is an answer, not a server error.
     const error = thrown ? asError(thrown) : status >= 500 ? c.error : undefined
     const route = routeOf(c, self)
-    const span = r.span
+    const span = r.invocation.span
     if (route) {
       span.setAttribute(ATTR_HTTP_ROUTE, route)
       span.updateName(`${r.spanName} ${route}`)
     }
     span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
-    let errorType: string | undefined
-    if (error) {
-      errorType = recordFailure(span, error)
-      // Hono's HTTPException is a plain Error by name: its status says more.
-      if (status >= 500 && typeof (error as { getResponse?: unknown }).getResponse === 'function') {
-        span.setAttribute(ATTR_ERROR_TYPE, (errorType = String(status)))
-      }
-    } else if (status >= 500) {
-      errorType = String(status)
-      span.setAttribute(ATTR_ERROR_TYPE, errorType)
-      span.setStatus({ code: STATUS_ERROR })
+    let errorType = error && recordFailure(span, error)
+    // A 5xx answer with no exception, or Hono's HTTPException (a plain Error by name): the status says more.
+    if (status >= 500 && (!error || error instanceof HTTPException)) {
+      span.setAttribute(ATTR_ERROR_TYPE, (errorType = String(status)))
+      if (!error) span.setStatus({ code: STATUS_ERROR })
     }
-    span.end()
-    telemetry.tail?.close(span, (name, value) => setResponseHeader(c, name, value))
+    endInvocation(r.invocation, {
+      errorType,
+      answer: (name, value) => setResponseHeader(c, name, value),
+      waitUntil: (flushing) => c.executionCtx.waitUntil(flushing),
+    })
     // Keys in sorted order, so the series lookup needs no sort.
     const metricAttributes: Attributes = {}
     if (errorType) metricAttributes[ATTR_ERROR_TYPE] = errorType
@@ -146,8 +116,6 @@ function endRequest(c: Context, r: RequestTelemetry, self: unknown, thrown: unkn
     if (route) metricAttributes[ATTR_HTTP_ROUTE] = route
     metricAttributes[ATTR_URL_SCHEME] = r.scheme
     telemetry.own.serverDuration.record((now() - r.start) / 1000, metricAttributes)
-    ;(errorType ? telemetry.own.errors : telemetry.own.invocations).add(1, FAAS_HTTP)
-    flushAfterResponse(c)
   } catch (error) {
     telemetry.warnOnce(`could not end a request span: ${String(error)}`, 'end')
   }
@@ -174,10 +142,8 @@ function asError(value: unknown): Error {
  * app.get('/orders/:id', (c) => c.json({ id: c.req.param('id') }))
  * export default app
  */
-export const otel = (config?: OtelMiddlewareOptions): MiddlewareHandler => {
-  const options = { ...defaults, ...config }
-  if (options.instrumentGlobalFetch) instrumentGlobalFetch()
-  for (const encoding of options.encodings ?? []) useJsonEncoding(encoding)
+export const otel = (options: OtelMiddlewareOptions = {}): MiddlewareHandler => {
+  prepareHandler(options)
 
   return function otelMiddleware(c, next) {
     let request: RequestTelemetry
@@ -189,7 +155,7 @@ export const otel = (config?: OtelMiddlewareOptions): MiddlewareHandler => {
     }
     let handled: Promise<void>
     try {
-      handled = telemetry.contextManager.with(request.context, next)
+      handled = runInvocation(request.invocation, next)
     } catch (error) {
       endRequest(c, request, otelMiddleware, error)
       throw error

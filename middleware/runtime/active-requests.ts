@@ -7,7 +7,8 @@ import type { Attributes, UpDownCounter } from '@opentelemetry/api'
  * oldest first, until it ends or until `expire` finds it older than the request timeout.
  */
 export class ActiveRequests {
-  readonly #open = new Map<object, { since: number; attributes: Attributes }>()
+  /** Each active request: when it started (ms since the epoch) and the attributes it was counted with. */
+  readonly #open = new Map<object, [since: number, attributes: Attributes]>()
   readonly #gauge: () => UpDownCounter
 
   constructor(gauge: () => UpDownCounter) {
@@ -19,28 +20,28 @@ export class ActiveRequests {
     return this.#open.size
   }
 
-  /** Counts `request` as active from `since` (ms since the epoch). */
+  /** Counts `request` as active from `since`. */
   start(request: object, attributes: Attributes, since = Date.now()): void {
-    this.#open.set(request, { since, attributes })
+    this.#open.set(request, [since, attributes])
     this.#gauge().add(1, attributes)
   }
 
   /** Counts `request` as ended; false if it was not active (never started, already ended or expired). */
   end(request: object): boolean {
     const entry = this.#open.get(request)
-    if (!entry) return false
-    this.#open.delete(request)
-    this.#gauge().add(-1, entry.attributes)
-    return true
+    if (entry) {
+      this.#open.delete(request)
+      this.#gauge().add(-1, entry[1])
+    }
+    return !!entry
   }
 
-  /** Ends every request that started more than `maxAge` ms before `now`; returns how many. */
+  /** Ends every request that started `maxAge` ms or more before `now`; returns how many. */
   expire(now: number, maxAge: number): number {
     let expired = 0
-    for (const [request, entry] of this.#open) {
-      if (now - entry.since < maxAge) break
-      this.end(request)
-      expired++
+    for (const [request, [since]] of this.#open) {
+      if (now - since < maxAge) break
+      expired += +this.end(request)
     }
     return expired
   }

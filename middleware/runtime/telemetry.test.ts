@@ -25,7 +25,7 @@ describe('configuration, once per isolate', () => {
     expect(telemetry.config!.serviceName).toBe('inventory')
     expect(messages()).toHaveLength(3)
     expect(messages()[0]).toBe(
-      '[edge-otel] the serviceName option of a handler was ignored: telemetry is configured once per isolate, by the first handler that runs. Give every handler the same options.',
+      '[edge-otel] the serviceName option of a handler was ignored: the first handler to run configures the isolate. Give every handler the same options.',
     )
     expect(messages().map((m) => m.split(' ')[2])).toEqual(['serviceName', 'batchDelay', 'tailSampling'])
   })

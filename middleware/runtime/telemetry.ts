@@ -235,7 +235,7 @@ export class Telemetry {
     for (const [name, value] of Object.entries(options)) {
       if (value === undefined || PER_HANDLER_OPTIONS.includes(name) || JSON.stringify(value) === JSON.stringify(inForce[name])) continue
       this.warnOnce(
-        `the ${name} option of a handler was ignored: telemetry is configured once per isolate, by the first handler that runs. Give every handler the same options.`,
+        `the ${name} option of a handler was ignored: the first handler to run configures the isolate. Give every handler the same options.`,
         name,
       )
     }
@@ -318,7 +318,7 @@ export class Telemetry {
     const expired = this.activeRequests.expire(now, timeout)
     if (expired) {
       this.warnOnce(
-        `${expired} requests did not end within EDGE_OTEL_REQUEST_TIMEOUT (${timeout} ms): the runtime dropped them (a client that went away, a handler that hung). They no longer count in http.server.active_requests.`,
+        `${expired} requests outlived EDGE_OTEL_REQUEST_TIMEOUT (${timeout} ms), dropped by the runtime (client gone, handler hung); they no longer count as active.`,
         'expired',
       )
     }

@@ -1,4 +1,4 @@
-import { type Attributes, type Counter, type Link, context, propagation, trace } from '@opentelemetry/api'
+import { type Attributes, type Counter, context, defaultTextMapGetter, propagation, trace } from '@opentelemetry/api'
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions'
 import {
   ATTR_MESSAGING_BATCH_MESSAGE_COUNT,
@@ -11,12 +11,13 @@ import {
   METRIC_MESSAGING_CLIENT_SENT_MESSAGES,
 } from '@opentelemetry/semantic-conventions/incubating'
 import { KIND_CONSUMER, KIND_PRODUCER, STATUS_ERROR } from '../sdk/api-values.ts'
-import type { OtelOptions } from '../runtime/config.ts'
-import { type JsonEncoding, useJsonEncoding } from '../exporter/export.ts'
 import { REQUEST_ROOT } from '../sdk/context.ts'
 import { telemetry } from '../runtime/telemetry.ts'
 import { recordFailure } from '../sdk/trace/tracer.ts'
 import { LIBRARY_NAME, LIBRARY_VERSION } from '../sdk/version.ts'
+import { type HandlerOptions, configureInvocation, endInvocation, prepareHandler, startInvocation } from './invocation.ts'
+
+const PUBSUB_TRIGGER = { 'faas.trigger': 'pubsub' } as const
 
 const SYSTEM = 'cloudflare_queues'
 
@@ -106,9 +107,7 @@ export interface QueueMessage<Body> {
   retry(options?: { delaySeconds?: number }): void
 }
 
-export interface QueueHandlerOptions extends OtelOptions {
-  /** As for `otel()`: `[otlpJson]` lets OTEL_EXPORTER_OTLP_PROTOCOL=http/json work. */
-  encodings?: JsonEncoding[]
+export interface QueueHandlerOptions extends HandlerOptions {
   /** The consumer's `max_retries` from wrangler.toml (default 3), to mark the attempt after which a message is dead-lettered. */
   maxRetries?: number
 }
@@ -128,34 +127,35 @@ export function instrumentQueueHandler<Body, Env = Record<string, unknown>>(
   options: QueueHandlerOptions = {},
 ) {
   const maxRetries = options.maxRetries ?? 3
-  for (const encoding of options.encodings ?? []) useJsonEncoding(encoding)
+  prepareHandler(options)
   return async function queue(batch: { queue: string; messages: readonly QueueMessage<unknown>[] }, env: Env, ctx: ExecutionContext): Promise<void> {
-    telemetry.configure(env as Record<string, unknown>, options)
-    const { tracer } = telemetry.own
+    configureInvocation(env, options)
     const parents = batch.messages.map((m) =>
-      isEnvelope(m.body) ? trace.getSpanContext(propagation.extract(REQUEST_ROOT, m.body.__otel)) : undefined,
+      isEnvelope(m.body) ? trace.getSpanContext(telemetry.propagator.extract(REQUEST_ROOT, m.body.__otel, defaultTextMapGetter)) : undefined,
     )
-    const links: Link[] = parents.filter((p) => p !== undefined).map((p) => ({ context: p! }))
     const common: Attributes = {
       [ATTR_MESSAGING_SYSTEM]: SYSTEM,
       [ATTR_MESSAGING_DESTINATION_NAME]: batch.queue,
       [ATTR_MESSAGING_OPERATION_TYPE]: 'process',
       [ATTR_MESSAGING_OPERATION_NAME]: 'process',
     }
-    const batchSpan = tracer.startSpan(
-      `process ${batch.queue}`,
-      { kind: KIND_CONSUMER, links, attributes: { ...common, [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: batch.messages.length } },
-      REQUEST_ROOT,
-    )
-    const batchContext = trace.setSpan(REQUEST_ROOT, batchSpan)
-    telemetry.tail?.open(batchSpan)
+    const invocation = startInvocation({
+      trigger: PUBSUB_TRIGGER,
+      name: `process ${batch.queue}`,
+      kind: KIND_CONSUMER,
+      attributes: { ...common, [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: batch.messages.length },
+      links: parents.filter((p) => p !== undefined).map((p) => ({ context: p! })),
+      parent: REQUEST_ROOT,
+    })
+    const batchSpan = invocation.span
     const { consumed, deadLettered } = counters()
+    let errorType: string | undefined
     for (const [i, message] of batch.messages.entries()) {
       const parent = parents[i]
-      const span = tracer.startSpan(
+      const span = telemetry.own.tracer.startSpan(
         `process ${batch.queue}`,
         { kind: KIND_CONSUMER, links: parent ? [{ context: parent }] : [], attributes: { ...common, [ATTR_MESSAGING_MESSAGE_ID]: message.id } },
-        batchContext,
+        invocation.context,
       )
       const metric: Attributes = { [ATTR_MESSAGING_SYSTEM]: SYSTEM, [ATTR_MESSAGING_DESTINATION_NAME]: batch.queue }
       const unwrapped: QueueMessage<Body> = {
@@ -166,11 +166,11 @@ export function instrumentQueueHandler<Body, Env = Record<string, unknown>>(
         retry: (o) => message.retry(o),
       }
       try {
-        await telemetry.contextManager.with(trace.setSpan(batchContext, span), () => process(unwrapped, env, ctx))
+        await telemetry.contextManager.with(trace.setSpan(invocation.context, span), () => process(unwrapped, env, ctx))
         message.ack()
       } catch (error) {
         metric[ATTR_ERROR_TYPE] = recordFailure(span, error)
-        batchSpan.setStatus({ code: STATUS_ERROR })
+        errorType ??= metric[ATTR_ERROR_TYPE] as string
         if (message.attempts > maxRetries) {
           span.setAttribute('edge_otel.queue.dead_lettered', true)
           deadLettered.add(1, metric)
@@ -181,8 +181,8 @@ export function instrumentQueueHandler<Body, Env = Record<string, unknown>>(
         consumed.add(1, metric)
       }
     }
-    batchSpan.end()
-    telemetry.tail?.close(batchSpan)
-    ctx.waitUntil(telemetry.flush())
+    // A batch with a failed message failed: ERROR, and the first failure's error.type.
+    if (errorType) batchSpan.setAttribute(ATTR_ERROR_TYPE, errorType).setStatus({ code: STATUS_ERROR })
+    endInvocation(invocation, { errorType, waitUntil: (p) => ctx.waitUntil(p), flushNow: true })
   }
 }

@@ -1,11 +1,9 @@
-import { trace } from '@opentelemetry/api'
+import { ATTR_FAAS_CRON } from '@opentelemetry/semantic-conventions/incubating'
 import { KIND_SERVER } from '../sdk/api-values.ts'
-import { ATTR_FAAS_CRON, ATTR_FAAS_TRIGGER, FAAS_TRIGGER_VALUE_TIMER } from '@opentelemetry/semantic-conventions/incubating'
-import type { OtelOptions } from '../runtime/config.ts'
 import { REQUEST_ROOT } from '../sdk/context.ts'
-import { type JsonEncoding, useJsonEncoding } from '../exporter/export.ts'
-import { telemetry } from '../runtime/telemetry.ts'
-import { recordFailure } from '../sdk/trace/tracer.ts'
+import { type HandlerOptions, configureInvocation, endInvocation, prepareHandler, runInvocation, startInvocation } from './invocation.ts'
+
+const TIMER_TRIGGER = { 'faas.trigger': 'timer' } as const
 
 /** The part of a Workers `ScheduledController` that the traced handler reads and passes on. */
 export interface Controller {
@@ -23,26 +21,26 @@ export interface Controller {
  */
 export function instrumentScheduled<Env = Record<string, unknown>>(
   handler: (controller: Controller, env: Env, ctx: ExecutionContext) => Promise<void> | void,
-  options: OtelOptions & { encodings?: JsonEncoding[] } = {},
+  options: HandlerOptions = {},
 ) {
-  for (const encoding of options.encodings ?? []) useJsonEncoding(encoding)
+  prepareHandler(options)
   return async function scheduled(controller: Controller, env: Env, ctx: ExecutionContext): Promise<void> {
-    telemetry.configure(env as Record<string, unknown>, options)
-    const span = telemetry.own.tracer.startSpan(
-      `cron ${controller.cron}`,
-      { kind: KIND_SERVER, attributes: { [ATTR_FAAS_TRIGGER]: FAAS_TRIGGER_VALUE_TIMER, [ATTR_FAAS_CRON]: controller.cron } },
-      REQUEST_ROOT,
-    )
-    telemetry.tail?.open(span)
+    configureInvocation(env, options)
+    const invocation = startInvocation({
+      trigger: TIMER_TRIGGER,
+      name: `cron ${controller.cron}`,
+      kind: KIND_SERVER,
+      attributes: { [ATTR_FAAS_CRON]: controller.cron },
+      parent: REQUEST_ROOT,
+    })
+    let error: unknown
     try {
-      await telemetry.contextManager.with(trace.setSpan(REQUEST_ROOT, span), () => handler(controller, env, ctx))
-    } catch (error) {
-      recordFailure(span, error)
-      throw error
+      await runInvocation(invocation, () => handler(controller, env, ctx))
+    } catch (thrown) {
+      error = thrown
+      throw thrown
     } finally {
-      span.end()
-      telemetry.tail?.close(span)
-      ctx.waitUntil(telemetry.flush())
+      endInvocation(invocation, { error, waitUntil: (p) => ctx.waitUntil(p), flushNow: true })
     }
   }
 }
