@@ -173,7 +173,13 @@ export async function renderTrace(main, traceId, selected) {
         h('p', { class: 'meta' }, `trace `, h('code', {}, summary.traceId), ` · started ${clock(summary.startMs)} · ${duration(summary.durationMs)} · ${summary.spanCount} spans · ${summary.logCount} logs`),
         h('p', { class: 'legend' }, summary.services.map((name) => h('span', { class: 'chip', style: { '--service': color(name) } }, name))),
         linkedFrom.length
-          ? h('p', { class: 'linked-from' }, 'Linked from: ', linkedFrom.map((l) => h('a', { class: 'trace-link', href: tracePath(l.traceId, l.spanId) }, `${l.service}: ${l.name} (trace ${l.traceId.slice(0, 8)})`)))
+          ? h(
+              'p',
+              { class: 'linked-from' },
+              'Linked from: ',
+              // One entry per linking trace: its first span that links here.
+              linkedFrom.filter((l, i) => linkedFrom.findIndex((m) => m.traceId === l.traceId) === i).map((l) => h('a', { class: 'trace-link', href: tracePath(l.traceId, l.spanId) }, `${l.service}: ${l.name} (trace ${l.traceId.slice(0, 8)})`)),
+            )
           : null,
         truncated.spans || truncated.logs ? h('p', { class: 'note' }, `Past the viewer's per-trace limits, ${truncated.spans} spans and ${truncated.logs} logs were left out.`) : null,
       ),
