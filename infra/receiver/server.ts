@@ -37,8 +37,8 @@ export interface ReceiverOptions {
   retain?: boolean
   /** The largest body taken, as sent and after gunzip; a larger one is answered 413. Default: no limit. */
   maxBodyBytes?: number
-  /** Called with the reason each time a request is refused as malformed (400) or too large (413). */
-  onRefused?: (signal: string, reason: string) => void
+  /** Called each time a request is refused as malformed (400) or too large (413), with the reason. */
+  onRefused?: (signal: string, status: 400 | 413, reason: string) => void
   /** Answers what is not an OTLP export (a page, say); resolves false to leave it to the 404. */
   serve?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>
 }
@@ -61,7 +61,9 @@ export interface Receiver {
 
 const SIGNALS: Record<string, string> = { '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' }
 
-class TooLarge extends Error {}
+class TooLarge extends Error {
+  override name = 'TooLarge'
+}
 
 function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -141,10 +143,10 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
       const json = contentType.startsWith('application/json')
       res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf', ...answer.headers }).end(answer.body ?? (json ? '{}' : ''))
     } catch (error) {
-      const tooLarge = error instanceof TooLarge
+      const status = error instanceof TooLarge ? 413 : 400
       if (retain) errors.push(String(error))
-      options.onRefused?.(signal, String(error))
-      res.writeHead(tooLarge ? 413 : 400, { 'content-type': 'text/plain', ...(tooLarge ? { connection: 'close' } : {}) }).end(String(error))
+      options.onRefused?.(signal, status, String(error))
+      res.writeHead(status, { 'content-type': 'text/plain', ...(status === 413 ? { connection: 'close' } : {}) }).end(String(error))
     }
   })
   server.keepAliveTimeout = 1000

@@ -84,8 +84,12 @@ export async function startViewer(options: ViewerOptions = {}): Promise<Viewer> 
         }
       }
     },
-    onRefused(signal, reason) {
-      warnOnce(`refused:${signal}:${reason.slice(0, 40)}`, `[viewer] refused a /v1/${signal} request: ${reason.slice(0, 300)}`)
+    onRefused(signal, status, reason) {
+      const kind = reason.split(':')[0]
+      warnOnce(
+        `refused:${signal}:${status}:${kind}`,
+        `[viewer] refused a /v1/${signal} request (${status}): ${reason.slice(0, 300)}. It takes OTLP/HTTP protobuf or JSON, gzipped or not, up to ${MAX_BODY_BYTES / 1024 / 1024} MiB; further ${kind}s are not printed`,
+      )
     },
     serve: viewerRoutes({ traces, metrics, events }),
   })
