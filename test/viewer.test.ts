@@ -11,6 +11,9 @@ import { CHROMIUM, hasChromium, launchChromium, startExamplesWithViewer } from '
 const skip = !hasChromium() && !process.env.CI
 if (skip) console.warn(`test/viewer.test.ts skipped: no ${CHROMIUM} (apt-get install chromium; .ci/run installs it, and CI never skips)`)
 
+/** The page's globals, which the repository's TypeScript (no DOM library) does not declare. */
+type PageWindow = { getComputedStyle(el: unknown): { paddingLeft: string; backgroundColor: string }; loadedOnce?: boolean; __xss?: number }
+
 /** The HTML a sender puts into its telemetry, in the hope that the page renders it as markup. */
 const XSS = `<img src=x onerror="window.__xss=1">`
 
@@ -54,14 +57,14 @@ describe.skipIf(skip)('the trace viewer in Chromium, fed by the example function
   it('shows a new trace in the list as it arrives, without a reload', async () => {
     await page.goto(`${viewer.url}/`)
     await page.locator('#trace-count').getByText('0 of 0 traces').waitFor()
-    await page.evaluate(() => ((window as unknown as { loadedOnce: boolean }).loadedOnce = true))
+    await page.evaluate(() => ((globalThis as unknown as PageWindow).loadedOnce = true))
 
     expect(await getOrder(7)).toBe(200)
     const row = page.locator('tr.trace-row', { hasText: 'GET /orders/:id' })
     await expect.poll(() => row.locator('td.num').first().textContent(), { timeout: 15_000 }).toBe(String(ORDER_TRACE_SIZE))
     expect(await row.locator('td.services .chip').allTextContents()).toEqual(['gateway', 'orders', 'inventory'])
     expect(await row.getAttribute('data-status')).toBe('ok')
-    expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true)
+    expect(await page.evaluate(() => (globalThis as unknown as PageWindow).loadedOnce)).toBe(true)
     expect(await page.locator('#live').textContent()).toBe('live')
   })
 
@@ -73,7 +76,7 @@ describe.skipIf(skip)('the trace viewer in Chromium, fed by the example function
 
     const drawn = await rows.evaluateAll((els) =>
       els.map((el) => {
-        const row = el as HTMLElement
+        const row = el
         const bar = row.querySelector('.bar')!.getBoundingClientRect()
         return {
           spanId: row.dataset.spanId!,
@@ -82,7 +85,7 @@ describe.skipIf(skip)('the trace viewer in Chromium, fed by the example function
           service: row.dataset.service!,
           kind: row.querySelector('.kind')!.textContent!,
           name: row.querySelector('.span-name')!.textContent!,
-          indent: Number.parseFloat(getComputedStyle(row.querySelector('.wf-name')!).paddingLeft),
+          indent: Number.parseFloat((globalThis as unknown as PageWindow).getComputedStyle(row.querySelector('.wf-name')!).paddingLeft),
           barLeft: bar.left,
           barWidth: bar.width,
         }
@@ -110,7 +113,7 @@ describe.skipIf(skip)('the trace viewer in Chromium, fed by the example function
     }
     // The root's bar spans the whole timeline.
     expect(drawn[0].barWidth).toBeGreaterThan(drawn.find((r) => r.service === 'inventory')!.barWidth)
-    const colors = await rows.locator('.swatch').evaluateAll((els) => els.map((el) => getComputedStyle(el).backgroundColor))
+    const colors = await rows.locator('.swatch').evaluateAll((els) => els.map((el) => (globalThis as unknown as PageWindow).getComputedStyle(el).backgroundColor))
     expect(new Set(colors).size).toBe(3)
   })
 
@@ -122,8 +125,8 @@ describe.skipIf(skip)('the trace viewer in Chromium, fed by the example function
     await expect.poll(() => failed.locator('td.num').first().textContent(), { timeout: 15_000 }).toBe(String(ORDER_TRACE_SIZE))
     expect(await failed.count()).toBe(1)
     expect(await failed.locator('.badge.error').textContent()).toMatch(/^ERROR ×\d+$/)
-    expect(await failed.evaluate((el) => getComputedStyle(el).backgroundColor)).not.toBe(
-      await page.locator('tr.trace-row[data-status="ok"]').first().evaluate((el) => getComputedStyle(el).backgroundColor),
+    expect(await failed.evaluate((el) => (globalThis as unknown as PageWindow).getComputedStyle(el).backgroundColor)).not.toBe(
+      await page.locator('tr.trace-row[data-status="ok"]').first().evaluate((el) => (globalThis as unknown as PageWindow).getComputedStyle(el).backgroundColor),
     )
 
     await failed.locator('td.root a').click()
@@ -153,7 +156,7 @@ describe.skipIf(skip)('the trace viewer in Chromium, fed by the example function
     expect(await log.locator('.log-body').textContent()).toBe('order accepted')
     expect(await log.locator('.severity').textContent()).toBe('INFO')
     // The row just above the log is the span that wrote it.
-    const above = await log.evaluate((el) => (el.previousElementSibling as HTMLElement).dataset)
+    const above = await log.evaluate((el) => el.previousElementSibling.dataset)
     expect(above).toMatchObject({ service: 'orders', kind: 'SERVER', spanId: await log.getAttribute('data-span-id') })
     expect(await page.locator('.linked-from a').textContent()).toContain('fulfillment: process order-placed')
 
@@ -216,7 +219,7 @@ describe.skipIf(skip)('the trace viewer in Chromium, fed by the example function
       await page.goto(`${viewer.url}${path}`)
       await page.locator('main *').first().waitFor()
       expect(await page.locator('main img, main b, main iframe, script:not([src="/assets/app.js"])').count()).toBe(0)
-      expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined()
+      expect(await page.evaluate(() => (globalThis as unknown as PageWindow).__xss)).toBeUndefined()
     }
   })
 
@@ -227,7 +230,7 @@ describe.skipIf(skip)('the trace viewer in Chromium, fed by the example function
     const all = await rows.count()
     expect(all).toBe(viewer.traces.size)
 
-    const statuses = () => rows.evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.status))
+    const statuses = () => rows.evaluateAll((els) => els.map((el) => el.dataset.status))
     await page.locator('#filter-errors').check()
     const errors = viewer.traces.list().filter((t) => t.errorCount > 0).length
     expect(errors).toBeGreaterThan(0)
@@ -252,7 +255,7 @@ describe.skipIf(skip)('the trace viewer in Chromium, fed by the example function
 
     const one = viewer.traces.list()[0].traceId
     await page.locator('#filter-trace').fill(one.slice(0, 10))
-    await expect.poll(() => rows.evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.traceId))).toEqual([one])
+    await expect.poll(() => rows.evaluateAll((els) => els.map((el) => el.dataset.traceId))).toEqual([one])
   })
 
   it('charts request rate, latency percentiles and error ratio per function and route, and updates them live', async () => {
@@ -268,7 +271,7 @@ describe.skipIf(skip)('the trace viewer in Chromium, fed by the example function
     const charts = card.locator('svg.chart')
     expect(await charts.count()).toBe(3)
     for (const i of [0, 1, 2]) expect(await charts.nth(i).locator('circle').count()).toBeGreaterThan(0)
-    expect(await charts.nth(1).locator('g.series').evaluateAll((els) => els.map((el) => (el as SVGElement).dataset.series))).toEqual(['p50', 'p95', 'p99'])
+    expect(await charts.nth(1).locator('g.series').evaluateAll((els) => els.map((el) => el.dataset.series))).toEqual(['p50', 'p95', 'p99'])
 
     expect(await getOrder(8)).toBe(200)
     await expect.poll(() => card.locator('.figure.requests .figure-value').textContent(), { timeout: 15_000 }).toBe(String(orderGets.sent))
