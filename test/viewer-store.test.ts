@@ -181,4 +181,15 @@ describe('the terminal line', () => {
     vi.advanceTimersByTime(500)
     expect(lines[1]).toMatch(/7 spans, 1 log .* \(more arrived\)$/)
   })
+
+  it('waits longer for a trace whose root has not arrived', () => {
+    vi.useFakeTimers()
+    const lines: string[] = []
+    const printer = new TracePrinter({ url: 'http://v', write: (l) => lines.push(l), quietMs: 500, rootlessQuietMs: 3000 }, () => ({ ...summary, hasRoot: false }))
+    printer.touched([TRACE])
+    vi.advanceTimersByTime(2900)
+    expect(lines).toEqual([])
+    vi.advanceTimersByTime(100)
+    expect(lines[0]).toContain('(root not received)')
+  })
 })

@@ -1,5 +1,6 @@
 // The terminal's view: one line per trace, printed once no span or log of it has arrived for a
-// moment (the functions of one trace export separately), and again if more of it arrives later.
+// moment (the functions of one trace export separately, the root's last), and again if more of it
+// arrives later.
 import type { TraceSummary } from './model.ts'
 
 const RED = '\x1b[31m'
@@ -27,8 +28,10 @@ export interface TracePrinterOptions {
   /** Base URL of the viewer's pages. */
   url: string
   write: (line: string) => void
-  /** How long a trace must be quiet before its line is printed. */
+  /** How long a trace whose root span has arrived must be quiet before its line is printed. */
   quietMs?: number
+  /** The same for a trace without its root yet (the root ends last, so it usually arrives last). */
+  rootlessQuietMs?: number
   color?: boolean
 }
 
@@ -40,14 +43,15 @@ export class TracePrinter {
   private readonly summaryOf: (traceId: string) => TraceSummary | undefined
 
   constructor(options: TracePrinterOptions, summaryOf: (traceId: string) => TraceSummary | undefined) {
-    this.options = { ...options, quietMs: options.quietMs ?? 500, color: options.color ?? false }
+    this.options = { ...options, quietMs: options.quietMs ?? 500, rootlessQuietMs: options.rootlessQuietMs ?? 3000, color: options.color ?? false }
     this.summaryOf = summaryOf
   }
 
   touched(traceIds: string[]): void {
     for (const traceId of traceIds) {
       clearTimeout(this.pending.get(traceId))
-      const timer = setTimeout(() => this.print(traceId), this.options.quietMs)
+      const quiet = this.summaryOf(traceId)?.hasRoot ? this.options.quietMs : this.options.rootlessQuietMs
+      const timer = setTimeout(() => this.print(traceId), quiet)
       timer.unref?.()
       this.pending.set(traceId, timer)
     }
