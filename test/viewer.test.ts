@@ -27,6 +27,7 @@ describe.skipIf(skip)('the trace viewer in Chromium, fed by the example function
   const orderGets = { sent: 0, failed: 0 }
 
   beforeAll(async () => {
+    if (!hasChromium()) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)`)
     ;({ viewer, functions, dispose } = await startExamplesWithViewer({ maxTraces: 100 }))
     browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
