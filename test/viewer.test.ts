@@ -3,7 +3,7 @@
 // page is read as a user sees it.
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Viewer } from '../infra/viewer/viewer.ts'
+import { type Viewer, startViewer } from '../infra/viewer/viewer.ts'
 import type { RunningFunctions } from './functions.ts'
 import { ORDER_TRACE_SIZE } from './trace-helpers.ts'
 import { CHROMIUM, hasChromium, launchChromium, startExamplesWithViewer } from './viewer-browser.ts'
@@ -276,5 +276,24 @@ describe.skipIf(skip)('the trace viewer in Chromium, fed by the example function
 
     expect(await getOrder(8)).toBe(200)
     await expect.poll(() => card.locator('.figure.requests .figure-value').textContent(), { timeout: 15_000 }).toBe(String(orderGets.sent))
+  })
+
+  it('catches up when the viewer restarts under an open page', async () => {
+    let other = await startViewer({ port: 0 })
+    const port = Number(new URL(other.url).port)
+    try {
+      await page.goto(`${other.url}/`)
+      await page.locator('#live').getByText('live').waitFor()
+      await other.close()
+      await page.locator('#live').getByText('reconnecting…').waitFor()
+      other = await startViewer({ port })
+      // Sent while the page is not yet connected again: only a fresh read of the list shows it.
+      const json = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), name: 'after the restart', startTimeUnixNano: '1', endTimeUnixNano: '2' }] }] }] }
+      expect((await fetch(`${other.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) })).status).toBe(200)
+      await page.locator('tr.trace-row', { hasText: 'after the restart' }).waitFor({ timeout: 15_000 })
+      expect(await page.locator('#live').textContent()).toBe('live')
+    } finally {
+      await other.close()
+    }
   })
 })

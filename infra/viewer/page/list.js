@@ -129,13 +129,18 @@ export async function renderList(main) {
       for (const id of ids) traces.delete(id)
       later()
     },
+    reconnected: () => load(true),
   })
 
-  const response = await fetch('/api/traces')
-  const data = await response.json()
-  services = data.services
-  maxTraces = data.maxTraces
-  for (const t of data.traces) if (!traces.has(t.traceId)) traces.set(t.traceId, t)
-  serviceOptions()
-  render()
+  async function load(replace) {
+    const response = await fetch('/api/traces')
+    const data = await response.json()
+    services = data.services
+    maxTraces = data.maxTraces
+    if (replace) traces.clear()
+    for (const t of data.traces) if (!traces.has(t.traceId)) traces.set(t.traceId, t)
+    serviceOptions()
+    render()
+  }
+  await load(false)
 }

@@ -83,6 +83,7 @@ export async function renderMetrics(main) {
       clearTimeout(pending)
       pending = setTimeout(load, 200)
     },
+    reconnected: load,
   })
   setInterval(load, REFRESH_MS)
   await load()

@@ -215,6 +215,7 @@ export async function renderTrace(main, traceId, selected) {
       clearTimeout(reload)
       reload = setTimeout(load, 250)
     },
+    reconnected: load,
   })
   await load()
 }
