@@ -7,6 +7,7 @@ import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Plugin, build } from 'esbuild'
 
+/** The command's source, and the bundle it becomes in the package. */
 export const VIEWER_ENTRY = fileURLToPath(new URL('./cli.ts', import.meta.url))
 export const VIEWER_DIST = fileURLToPath(new URL('../../middleware/dist/viewer.js', import.meta.url))
 const PAGE = new URL('./page/', import.meta.url)

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 const MAX_PENDING_BYTES = 4 * 1024 * 1024
 const HEARTBEAT_MS = 15_000
 
+/** The open pages' event streams, and the sending of one event to all of them. */
 export class EventStream {
   private readonly clients = new Set<ServerResponse>()
   private readonly heartbeat: ReturnType<typeof setInterval>

@@ -12,6 +12,7 @@ export interface IngestLimits {
   maxLinks: number
 }
 
+/** The caps the viewer applies (docs/viewer.md lists them). */
 export const DEFAULT_INGEST_LIMITS: IngestLimits = { maxStringLength: 16_384, maxAttributes: 256, maxEvents: 256, maxLinks: 128 }
 
 type Obj = Record<string, unknown>

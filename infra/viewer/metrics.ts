@@ -14,9 +14,8 @@ export interface RequestMetricsOptions {
   maxSeries: number
 }
 
+/** 10 s slots over 15 minutes, at most 500 function-and-route pairs. */
 export const DEFAULT_REQUEST_METRICS_OPTIONS: RequestMetricsOptions = { slotMs: 10_000, windowMs: 15 * 60_000, maxSeries: 500 }
-
-export const PERCENTILES = [0.5, 0.95, 0.99] as const
 
 /** Summed histogram: count per bucket, keyed by the bucket's upper bound in ms (Infinity for the last, empty ones included). */
 interface Histogram {

@@ -9,6 +9,7 @@ export interface TraceStoreOptions {
   maxLogsPerTrace: number
 }
 
+/** The viewer's defaults; `--max-traces` sets the first. */
 export const DEFAULT_TRACE_STORE_OPTIONS: TraceStoreOptions = { maxTraces: 1000, maxSpansPerTrace: 5000, maxLogsPerTrace: 1000 }
 
 interface StoredTrace {
@@ -28,6 +29,7 @@ export interface StoreChange {
 /** Distinct service names remembered for their colour; past this, new names share colours. */
 const MAX_SERVICES = 1000
 
+/** The traces received so far, within the bounds of its options; the pages read it through routes.ts. */
 export class TraceStore {
   readonly options: TraceStoreOptions
   private readonly traces = new Map<string, StoredTrace>()

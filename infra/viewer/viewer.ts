@@ -8,6 +8,7 @@ import { viewerRoutes } from './routes.ts'
 import { TracePrinter } from './terminal.ts'
 import { type StoreChange, TraceStore } from './traces.ts'
 
+/** Where the viewer listens, how much it keeps, and where its terminal lines and warnings go. */
 export interface ViewerOptions {
   host?: string
   /** 4318, the OTLP/HTTP port, unless given; 0 picks a free one. */
@@ -23,6 +24,7 @@ export interface ViewerOptions {
   onWarning?: (message: string) => void
 }
 
+/** A running viewer. */
 export interface Viewer {
   /** Base URL: the OTLP endpoint, and the trace list at `${url}/`. */
   url: string
@@ -36,6 +38,13 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024
 /** At most one metrics update a second goes to the pages. */
 const METRICS_EVENT_MS = 1000
 
+/**
+ * Starts the viewer: OTLP/HTTP in on `/v1/*`, its pages and their JSON on the same port.
+ *
+ * @example
+ * const viewer = await startViewer({ port: 4318, onTraceLine: (line) => console.log(line) })
+ * console.log(`open ${viewer.url}/ and set OTEL_EXPORTER_OTLP_ENDPOINT=${viewer.url}`)
+ */
 export async function startViewer(options: ViewerOptions = {}): Promise<Viewer> {
   const traces = new TraceStore(options.maxTraces ? { maxTraces: options.maxTraces } : {})
   const metrics = new RequestMetrics()
