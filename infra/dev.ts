@@ -1,27 +1,27 @@
-// `npm run dev`: the three example functions under `wrangler dev`, plus a local OTLP receiver
-// that prints each trace and the request metrics. If OTEL_EXPORTER_OTLP_ENDPOINT is set in the
-// shell, telemetry goes there instead and no receiver starts.
+// `npm run dev`: the example functions under `wrangler dev`, plus the local trace viewer: an OTLP
+// receiver that serves the traces and request metrics as web pages and prints one line per trace.
+// If OTEL_EXPORTER_OTLP_ENDPOINT is set in the shell, telemetry goes there instead and no viewer starts.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { watchLibrary } from '../middleware/build.ts'
-import { formatMetrics, formatSpans } from './receiver/print.ts'
-import { startReceiver } from './receiver/server.ts'
+import { type Viewer, startViewer } from './viewer/viewer.ts'
 
 const CONFIGS = ['wrangler.toml', 'functions/orders/wrangler.toml', 'functions/inventory/wrangler.toml', 'functions/fulfillment/wrangler.toml']
 const RECEIVER_PORT = Number(process.env.RECEIVER_PORT ?? 4318)
 
 let endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT
-let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined
+let viewer: Viewer | undefined
 if (endpoint) {
   console.log(`[dev] exporting to OTEL_EXPORTER_OTLP_ENDPOINT=${endpoint}`)
 } else {
-  receiver = await startReceiver({
+  viewer = await startViewer({
     port: RECEIVER_PORT,
-    onSpans: (spans) => console.log(formatSpans(spans)),
-    onMetrics: (metrics) => console.log(formatMetrics(metrics)),
+    onTraceLine: (line) => console.log(line),
+    color: process.stdout.isTTY,
+    onWarning: (message) => console.warn(message),
   })
-  endpoint = receiver.url
-  console.log(`[dev] local OTLP receiver on ${endpoint}: traces and metrics are printed here`)
+  endpoint = viewer.url
+  console.log(`[dev] trace viewer on ${endpoint}/ (also the OTLP endpoint): one line per trace is printed here`)
 }
 
 // The functions import `edge-otel` from its build; rebuilt on every change, and wrangler reloads.
@@ -43,7 +43,7 @@ const stop = () => child.kill('SIGTERM')
 process.on('SIGINT', stop)
 process.on('SIGTERM', stop)
 child.on('exit', async (code) => {
-  await receiver?.close()
+  await viewer?.close()
   await stopWatching()
   process.exit(code ?? 0)
 })

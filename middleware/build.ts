@@ -21,6 +21,7 @@ import * as stable from '@opentelemetry/semantic-conventions'
 import * as incubating from '@opentelemetry/semantic-conventions/incubating'
 import { type BuildOptions, type OutputFile, type Plugin, build, context } from 'esbuild'
 import { minify } from 'terser'
+import { buildViewer } from '../infra/viewer/build.ts'
 
 export const ENTRY = fileURLToPath(new URL('./index.ts', import.meta.url))
 export const DIST = fileURLToPath(new URL('./dist/index.js', import.meta.url))
@@ -242,4 +243,4 @@ export async function buildTypes(outfile = TYPES): Promise<void> {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await Promise.all([buildLibrary(), buildTypes()])
+if (process.argv[1] === fileURLToPath(import.meta.url)) await Promise.all([buildLibrary(), buildTypes(), buildViewer()])

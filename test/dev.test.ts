@@ -64,18 +64,33 @@ async function waitForOutput(output: () => string, pattern: RegExp, ms = 15_000)
 }
 
 describe('npm run dev', () => {
-  it('serves the gateway and prints one trace across the three functions from the embedded receiver', async () => {
+  it('serves the gateway, prints one line for the trace across the three functions, and serves it in the viewer', async () => {
     const port = await freePort()
-    const dev = startDev({ RECEIVER_PORT: String(await freePort()), OTEL_EXPORTER_OTLP_ENDPOINT: '' }, port)
+    const viewerPort = await freePort()
+    const dev = startDev({ RECEIVER_PORT: String(viewerPort), OTEL_EXPORTER_OTLP_ENDPOINT: '' }, port)
     await dev.ready
+    expect(dev.output()).toContain(`[dev] trace viewer on http://127.0.0.1:${viewerPort}/`)
     const response = await fetch(`http://127.0.0.1:${port}/orders/7`)
     expect(response.status).toBe(200)
     expect(await response.json()).toMatchObject({ id: 7, inStock: true })
-    await waitForOutput(dev.output, /inventory +SERVER +GET \/stock\/:sku 200/)
-    await waitForOutput(dev.output, /gateway +SERVER +GET \/orders\/:id 200/)
-    await waitForOutput(dev.output, /metric +gateway +http\.server\.request\.duration\{.*http\.route=\/orders\/:id/)
-    const traceIds = new Set([...dev.output().matchAll(/^trace ([0-9a-f]{12}) /gm)].map((m) => m[1]))
-    expect(traceIds.size).toBe(1)
+    const line = /^trace GET \/orders\/:id  gateway, orders, inventory  6 spans  [\d.]+ ms  OK  (http:\/\/127\.0\.0\.1:(\d+)\/traces\/([0-9a-f]{32}))$/m
+    await waitForOutput(dev.output, line)
+    const [, page, linkPort, traceId] = line.exec(dev.output())!
+    expect(Number(linkPort)).toBe(viewerPort)
+
+    // The line links to the trace's page, and the viewer holds the trace the line sums up.
+    const html = await fetch(page)
+    expect(html.status).toBe(200)
+    expect(await html.text()).toContain('<script type="module" src="/assets/app.js"></script>')
+    const trace = (await (await fetch(`http://127.0.0.1:${viewerPort}/api/traces/${traceId}`)).json()) as { spans: Array<{ service: string }> }
+    expect(trace.spans.map((s) => s.service).sort()).toEqual(['gateway', 'gateway', 'inventory', 'orders', 'orders', 'orders'])
+    const metrics = async () => ((await (await fetch(`http://127.0.0.1:${viewerPort}/api/metrics`)).json()) as { series: Array<{ service: string; route: string; total: { count: number } }> }).series
+    await expect.poll(async () => (await metrics()).find((s) => s.service === 'gateway' && s.route === '/orders/:id')?.total.count, { timeout: 15_000 }).toBe(1)
+
+    // One line for the trace: none per span, none per metric point.
+    const lines = dev.output().split('\n')
+    expect(lines.filter((l) => l.startsWith('trace '))).toEqual([line.exec(dev.output())![0]])
+    expect(lines.filter((l) => /^metric |SERVER|CLIENT/.test(l))).toEqual([])
   }, 120_000)
 
   it('sends to OTEL_EXPORTER_OTLP_ENDPOINT from the shell, for all three functions', async () => {

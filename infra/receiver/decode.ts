@@ -1,11 +1,17 @@
 // Decodes OTLP requests with the protobufjs root generated from the official opentelemetry-proto
 // files (shipped by @opentelemetry/otlp-transformer@0.214.0). It shares no code with the
 // middleware's encoder, so a test that decodes here checks the bytes on the wire.
-import { createRequire } from 'node:module'
+import Long from 'long'
+import protobuf from 'protobufjs/minimal.js'
+import root from 'otlp-proto-root/build/src/generated/root.js'
 
-const require = createRequire(import.meta.url)
-const root = require('otlp-proto-root/build/src/generated/root.js')
-const proto = root.opentelemetry.proto
+// protobufjs finds `long` through a require() of its own, which a bundle (the viewer's) does not
+// have; without it, 64-bit nanosecond timestamps lose their last digits.
+protobuf.util.Long = Long
+protobuf.configure()
+
+// The generated root's declarations type it as a bare Root; its static members are reached by name.
+const proto = (root as unknown as { opentelemetry: { proto: any } }).opentelemetry.proto
 
 interface MessageType {
   decode(bytes: Uint8Array): unknown

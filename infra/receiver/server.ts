@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { gunzipSync } from 'node:zlib'
 import { type ReceivedLog, type ReceivedMetric, type ReceivedSpan, decodeRequest, logsOf, metricsOf, spansOf } from './decode.ts'
 
@@ -31,6 +31,16 @@ export interface ReceiverOptions {
   respond?: (request: ReceivedRequest) => number | ReceiverAnswer | Promise<number | ReceiverAnswer>
   /** Check OTLP/JSON field by field against the schema (default). Off, JSON is only parsed: for peers' exports. */
   strictJson?: boolean
+  /** Called with each accepted export request as decoded (hex ids, 64-bit integers as strings), before flattening. */
+  onExport?: (signal: string, decoded: Record<string, unknown>) => void
+  /** Keep what arrives in `spans`, `metrics`, `logs`, `requests` and `errors` (default). Off, only the callbacks see it. */
+  retain?: boolean
+  /** The largest body taken, as sent and after gunzip; a larger one is answered 413. Default: no limit. */
+  maxBodyBytes?: number
+  /** Called each time a request is refused as malformed (400) or too large (413), with the reason. */
+  onRefused?: (signal: string, status: 400 | 413, reason: string) => void
+  /** Answers what is not an OTLP export (a page, say); resolves false to leave it to the 404. */
+  serve?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>
 }
 
 /** A real OTLP/HTTP receiver on loopback that keeps what arrives, for tests and `npm run dev`. */
@@ -51,13 +61,34 @@ export interface Receiver {
 
 const SIGNALS: Record<string, string> = { '/v1/traces': 'traces', '/v1/metrics': 'metrics', '/v1/logs': 'logs' }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+class TooLarge extends Error {
+  override name = 'TooLarge'
+}
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
+    let size = 0
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > maxBytes) {
+        req.removeAllListeners('data')
+        req.resume()
+        reject(new TooLarge(`body over ${maxBytes} bytes`))
+      } else chunks.push(c)
+    })
     req.on('end', () => resolve(Buffer.concat(chunks)))
     req.on('error', reject)
   })
+}
+
+function gunzip(body: Buffer, maxBytes: number): Buffer {
+  try {
+    return gunzipSync(body, Number.isFinite(maxBytes) ? { maxOutputLength: maxBytes } : {})
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new TooLarge(`body over ${maxBytes} bytes after gunzip`)
+    throw error
+  }
 }
 
 export async function startReceiver(options: ReceiverOptions = {}): Promise<Receiver> {
@@ -68,17 +99,25 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
   const errors: string[] = []
   let lastArrival = Date.now()
 
+  const retain = options.retain ?? true
+  const maxBodyBytes = options.maxBodyBytes ?? Number.POSITIVE_INFINITY
+
   const server: Server = createServer(async (req, res) => {
     const signal = SIGNALS[(req.url ?? '').split('?')[0]]
     if (req.method !== 'POST' || !signal) {
-      res.writeHead(404).end()
+      const served = await Promise.resolve(options.serve?.(req, res)).catch((error) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' })
+        res.end(String(error))
+        return true
+      })
+      if (!served) res.writeHead(404).end()
       return
     }
     lastArrival = Date.now()
     try {
-      let body = await readBody(req)
+      let body = await readBody(req, maxBodyBytes)
       const wireBytes = body.length
-      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body)
+      if (req.headers['content-encoding'] === 'gzip') body = gunzip(body, maxBodyBytes)
       const contentType = String(req.headers['content-type'] ?? '')
       const record: ReceivedRequest = { signal, contentType, wireBytes, bytes: body.length, headers: req.headers }
       const decided = (await options.respond?.(record)) ?? 200
@@ -88,23 +127,26 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
         return
       }
       const decoded = decodeRequest(signal, contentType, body, options.strictJson ?? true)
-      requests.push(record)
-      if (signal === 'traces') {
+      if (retain) requests.push(record)
+      options.onExport?.(signal, decoded)
+      if (signal === 'traces' && (retain || options.onSpans)) {
         const got = spansOf(decoded)
-        spans.push(...got)
+        if (retain) spans.push(...got)
         options.onSpans?.(got)
-      } else if (signal === 'metrics') {
+      } else if (signal === 'metrics' && (retain || options.onMetrics)) {
         const got = metricsOf(decoded)
-        metrics.push(...got)
+        if (retain) metrics.push(...got)
         options.onMetrics?.(got)
-      } else {
+      } else if (signal === 'logs' && retain) {
         logs.push(...logsOf(decoded))
       }
       const json = contentType.startsWith('application/json')
       res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf', ...answer.headers }).end(answer.body ?? (json ? '{}' : ''))
     } catch (error) {
-      errors.push(String(error))
-      res.writeHead(400, { 'content-type': 'text/plain' }).end(String(error))
+      const status = error instanceof TooLarge ? 413 : 400
+      if (retain) errors.push(String(error))
+      options.onRefused?.(signal, status, String(error))
+      res.writeHead(status, { 'content-type': 'text/plain', ...(status === 413 ? { connection: 'close' } : {}) }).end(String(error))
     }
   })
   server.keepAliveTimeout = 1000
