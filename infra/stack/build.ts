@@ -7,7 +7,7 @@
 // manifest reuses them. Go runs under `nice -n 19`, so a build never starves other work.
 //
 //   node infra/stack/build.ts            builds (or reuses) both and prints their paths
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, cpSync } from 'node:fs'
 import { homedir } from 'node:os'
@@ -50,10 +50,19 @@ function run(command: string, args: string[], options: { cwd: string; env?: Reco
   })
 }
 
+function requireGo(): void {
+  try {
+    execFileSync('go', ['version'], { stdio: 'ignore' })
+  } catch {
+    throw new Error('Go is not on PATH: the real stack builds the Collector and Jaeger from Go modules, which needs Go 1.26 or later (https://go.dev/dl/).')
+  }
+}
+
 /** Builds into a temporary folder of the cache, then renames the binary into place (never half-written). */
 async function cached(name: string, key: string, build: (workDir: string) => Promise<string>): Promise<string> {
   const target = join(cacheDir(), `${name}-${key}`)
   if (existsSync(target)) return target
+  requireGo()
   mkdirSync(cacheDir(), { recursive: true })
   const workDir = mkdtempSync(join(cacheDir(), `build-${name}-`))
   const started = Date.now()
