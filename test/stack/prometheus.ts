@@ -101,17 +101,3 @@ export function prometheusClient(url: string) {
 }
 
 export type PrometheusClient = ReturnType<typeof prometheusClient>
-
-/**
- * What a counter series counted, from its raw samples: its first value (the stream starts at zero
- * in the Collector) plus every rise, and after a reset (a restarted Collector) the new value whole.
- */
-export function counted(series: Series): number {
-  let total = 0
-  let previous = 0
-  for (const [, value] of series.values) {
-    total += value >= previous ? value - previous : value
-    previous = value
-  }
-  return total
-}
