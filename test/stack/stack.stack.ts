@@ -12,8 +12,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import type { RunningFunctions } from '../functions.ts'
-import { exampleFunctions } from '../functions.ts'
+import { type RunningFunctions, exampleFunctions } from '../functions.ts'
 import type { Sample } from './prometheus.ts'
 import { COLLECTOR_CONFIG, type Stack, startStack } from './stack.ts'
 import { type SentRequest, drive, eventually, request, slowPost, startIsolates } from './traffic.ts'
@@ -56,7 +55,7 @@ beforeAll(async () => {
   const exportFail = await start(1, 'exportfail', { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${stack.otlpUrl}/v1/traces-misspelled` })
 
   shopRequests.push(...(await drive(shop, ordersTraffic())))
-  // Spread over a few seconds, so Prometheus scrapes each series more than once.
+  // Five rounds a second apart, as traffic comes, while Prometheus scrapes every second.
   for (let round = 0; round < 5; round++) {
     await Promise.all([
       drive(errors, [request('/orders/13'), request('/orders/13'), request('/orders/1'), request('/orders/2')]),

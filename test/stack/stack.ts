@@ -1,6 +1,7 @@
 // The real stack on 127.0.0.1: the Collector (built from infra/stack/otelcol-builder.yaml, running
 // infra/otel-collector.yaml itself with its addresses set by env), Jaeger v2 with in-memory storage,
 // and Debian's Prometheus scraping the Collector and evaluating infra/prometheus/rules.yml.
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -10,6 +11,7 @@ import { type Service, freePort, startService, waitForHttp } from './processes.t
 import { type PrometheusClient, prometheusClient, prometheusConfig, shortenedRules } from './prometheus.ts'
 
 const INFRA = resolve(import.meta.dirname, '../../infra')
+/** The Collector config the stack runs: the project's own. */
 export const COLLECTOR_CONFIG = join(INFRA, 'otel-collector.yaml')
 
 /** The address a `${env:NAME:-default}` placeholder of infra/otel-collector.yaml defaults to. */
@@ -29,7 +31,6 @@ export interface Stack {
   prometheus: PrometheusClient
   /** Jaeger's query API base URL. */
   jaegerUrl: string
-  collector: Service
   /** SIGKILLs the Collector (a crash). */
   killCollector(): Promise<void>
   /** Starts the Collector again on the same addresses and waits until it is healthy. */
@@ -37,7 +38,13 @@ export interface Stack {
   stop(): Promise<void>
 }
 
+/** Builds (or reuses) the binaries, starts Jaeger, the Collector and Prometheus, and waits until each answers. */
 export async function startStack(): Promise<Stack> {
+  try {
+    execFileSync('prometheus', ['--version'], { stdio: 'ignore' })
+  } catch {
+    throw new Error("Prometheus is not installed: `apt-get install prometheus` (Debian's package gives prometheus and promtool)")
+  }
   const binaries = await buildStack()
   const dir = mkdtempSync(join(tmpdir(), 'edge-otel-stack-'))
   const services: Service[] = []
@@ -115,9 +122,6 @@ export async function startStack(): Promise<Stack> {
       otlpUrl: `http://127.0.0.1:${otlp}`,
       prometheus: prometheusClient(prometheusUrl),
       jaegerUrl,
-      get collector() {
-        return collector
-      },
       killCollector: () => collector.kill(),
       startCollector,
       stop,
