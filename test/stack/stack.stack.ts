@@ -264,42 +264,64 @@ describe('alerts', () => {
 })
 
 describe('a Collector killed mid-run and restarted', () => {
-  it('with the spill queue bound, the samples Prometheus stored add up to what was sent', async () => {
-    const restart = await startIsolates(1, 'restart', stack.otlpUrl, { EDGE_OTEL_RETRY_DEADLINE: '1500' })
-    isolates.push(...restart)
-    const selector = 'http_server_request_duration_seconds_count{job=~"restart/.*"}'
-    const countsSince = async (restartedAt: number) => {
-      const series = await stack.prometheus.samples(selector, '10m')
-      const totals: Record<string, number> = {}
-      for (const s of series) {
-        // The Collector's streams start again from zero when it restarts: a run's count is its last value.
-        const before = s.values.filter(([t]) => t * 1000 < restartedAt).at(-1)?.[1] ?? 0
-        const after = s.values.filter(([t]) => t * 1000 >= restartedAt).at(-1)?.[1] ?? 0
-        const k = key(s.metric, ['job', 'http_route'])
-        totals[k] = (totals[k] ?? 0) + before + after
-      }
-      return totals
-    }
-    const expected = (n: number) => ({ 'restart/gateway /orders/:id': n, 'restart/inventory /stock/:sku': n, 'restart/orders /orders/:id': n })
+  // Two isolates live through the same crash: "restart" is quiet once the Collector is back, so
+  // its spilled batches are the next data of their streams; "late" serves requests at once, so its
+  // live exports move its streams past what the queue replays a few seconds later.
+  const routes = ['gateway /orders/:id', 'inventory /stock/:sku', 'orders /orders/:id']
+  const expected = (namespace: string, n: number) => Object.fromEntries(routes.map((route) => [`${namespace}/${route}`, n]))
+  let restartedAt = 0
+  let quietCounts: Record<string, number> = {}
 
-    const first = await drive(restart, Array.from({ length: 10 }, (_, i) => request(`/orders/${100 + i}`)))
-    expect(first.map((r) => r.status)).toEqual(Array(10).fill(200))
+  /** Per job and route, what the stored samples count: the last value of each Collector run, added. */
+  const storedCounts = async (namespace: string, restart = restartedAt) => {
+    const series = await stack.prometheus.samples(`http_server_request_duration_seconds_count{job=~"${namespace}/.*"}`, '10m')
+    const totals: Record<string, number> = {}
+    for (const s of series) {
+      const before = s.values.filter(([t]) => t * 1000 < restart).at(-1)?.[1] ?? 0
+      const after = s.values.filter(([t]) => t * 1000 >= restart).at(-1)?.[1] ?? 0
+      const k = key(s.metric, ['job', 'http_route'])
+      totals[k] = (totals[k] ?? 0) + before + after
+    }
+    return totals
+  }
+  const orders = (from: number) => Array.from({ length: 10 }, (_, i) => request(`/orders/${from + i}`))
+  const allServed = (sent: SentRequest[]) => expect(sent.map((r) => r.status)).toEqual(Array(sent.length).fill(200))
+
+  beforeAll(async () => {
+    const [quiet, late] = await Promise.all(['restart', 'late'].map((namespace) => startIsolates(1, namespace, stack.otlpUrl, { EDGE_OTEL_RETRY_DEADLINE: '1500' })))
+    isolates.push(...quiet, ...late)
+    allServed(await drive(quiet, orders(100)))
+    allServed(await drive(late, orders(100)))
     let seen: Record<string, number> = {}
-    await eventually(async () => same((seen = await countsSince(Infinity)), expected(10)), 30_000)
-    expect(seen).toEqual(expected(10))
+    await eventually(async () => same({ ...(seen = await storedCounts('restart', Infinity)), ...(await storedCounts('late', Infinity)) }, { ...expected('restart', 10), ...expected('late', 10) }), 30_000)
+    expect(seen).toEqual(expected('restart', 10))
 
     await stack.killCollector()
-    const second = await drive(restart, Array.from({ length: 10 }, (_, i) => request(`/orders/${200 + i}`)))
-    expect(second.map((r) => r.status)).toEqual(Array(10).fill(200))
+    allServed(await drive(quiet, orders(200)))
+    allServed(await drive(late, orders(200)))
     // Live exports give up after EDGE_OTEL_RETRY_DEADLINE and spill to the queue.
     await new Promise((r) => setTimeout(r, 4000))
-    const restartedAt = Date.now()
+    restartedAt = Date.now()
     await stack.startCollector()
+    allServed(await drive(late, orders(300)))
 
-    await eventually(async () => same((seen = await countsSince(restartedAt)), expected(20)), 90_000)
-    expect(seen).toEqual(expected(20))
+    await eventually(async () => same((quietCounts = await storedCounts('restart')), expected('restart', 20)), 90_000)
+  }, 180_000)
+
+  it('with the spill queue bound, the samples Prometheus stored add up to what was sent', async () => {
+    expect(quietCounts).toEqual(expected('restart', 20))
     // They came back through the spill queue: the gateway's queue handler replayed them.
     const replayed = await stack.prometheus.query('sum({__name__=~"edge_otel_exporter_replayed.*", job=~"restart/.*"})')
     expect(replayed[0]?.value).toBeGreaterThan(0)
-  }, 180_000)
+  })
+
+  it('a replay older than its stream\'s newest data is dropped by delta_to_cumulative, and CollectorDroppingDeltas fires', async () => {
+    let firing = false
+    await eventually(async () => (firing = (await stack.prometheus.alerts()).some((a) => a.labels.alertname === 'CollectorDroppingDeltas' && a.state === 'firing')), 60_000)
+    expect(firing).toBe(true)
+    const dropped = await stack.prometheus.query('sum by (error) ({__name__=~"otelcol_deltatocumulative_datapoints(_total)?", error!=""})')
+    expect(table(dropped, ['error'])).toEqual({ 'delta.ErrOlderStart': expect.any(Number) })
+    // What is lost: the requests served while the Collector was down (30 sent; the quiet isolate kept all 20).
+    console.log(`[stack] late isolate, 30 requests sent, counted: ${JSON.stringify(await storedCounts('late'))}; dropped: ${JSON.stringify(table(dropped, ['error']))}`)
+  })
 })
