@@ -13,6 +13,7 @@ import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { type RunningFunctions, exampleFunctions } from '../functions.ts'
+import { ORDER_TRACE_SIZE } from '../trace-helpers.ts'
 import type { Sample } from './prometheus.ts'
 import { COLLECTOR_CONFIG, type Stack, startStack } from './stack.ts'
 import { type SentRequest, drive, eventually, request, slowPost, startIsolates } from './traffic.ts'
@@ -127,24 +128,27 @@ interface JaegerSpan {
   references: Array<{ refType: string; traceID: string; spanID: string }>
 }
 
-describe('traces in Jaeger', () => {
-  interface JaegerTrace {
-    traceID: string
-    spans: JaegerSpan[]
-    processes: Record<string, { serviceName: string }>
-  }
-  const services = (trace: JaegerTrace) => [...new Set(trace.spans.map((s) => trace.processes[s.processID].serviceName))].sort()
-  /** The spans whose parent is not in the trace. */
-  const roots = (trace: JaegerTrace) => {
-    const ids = new Set(trace.spans.map((s) => s.spanID))
-    return trace.spans.filter((s) => !s.references.some((r) => r.refType === 'CHILD_OF' && ids.has(r.spanID)))
-  }
+interface JaegerTrace {
+  traceID: string
+  spans: JaegerSpan[]
+  processes: Record<string, { serviceName: string }>
+}
 
+async function fetchTrace(traceId: string): Promise<JaegerTrace | undefined> {
+  const response = await fetch(`${stack.jaegerUrl}/api/traces/${traceId}`)
+  return response.ok ? ((await response.json()) as { data: JaegerTrace[] }).data[0] : undefined
+}
+
+const services = (trace: JaegerTrace) => [...new Set(trace.spans.map((s) => trace.processes[s.processID].serviceName))].sort()
+
+/** The spans whose parent is not in the trace. */
+function roots(trace: JaegerTrace): JaegerSpan[] {
+  const ids = new Set(trace.spans.map((s) => s.spanID))
+  return trace.spans.filter((s) => !s.references.some((r) => r.refType === 'CHILD_OF' && ids.has(r.spanID)))
+}
+
+describe('traces in Jaeger', () => {
   it('come back whole: every function of the request, every parent link intact', async () => {
-    const fetchTrace = async (traceId: string) => {
-      const response = await fetch(`${stack.jaegerUrl}/api/traces/${traceId}`)
-      return response.ok ? ((await response.json()) as { data: JaegerTrace[] }).data[0] : undefined
-    }
     // gateway → orders → inventory; /health stays in the gateway.
     const expectedServices = (r: SentRequest) => (r.path === '/health' ? ['gateway'] : ['gateway', 'inventory', 'orders'])
     const problems: string[] = []
@@ -161,6 +165,7 @@ describe('traces in Jaeger', () => {
       }
       traces.set(sent, trace)
       if (JSON.stringify(services(trace)) !== JSON.stringify(expectedServices(sent))) problems.push(`${sent.path} ${sent.traceId}: services ${services(trace)}`)
+      if (sent.path.startsWith('/orders/') && trace.spans.length !== ORDER_TRACE_SIZE) problems.push(`${sent.path} ${sent.traceId}: ${trace.spans.length} spans`)
       // One root, the gateway's SERVER span, child of the test's own traceparent.
       const [root, ...more] = roots(trace)
       if (more.length || !root.references.some((r) => r.refType === 'CHILD_OF' && r.spanID === sent.parentSpanId)) {
@@ -271,6 +276,7 @@ describe('a Collector killed mid-run and restarted', () => {
   const expected = (namespace: string, n: number) => Object.fromEntries(routes.map((route) => [`${namespace}/${route}`, n]))
   let restartedAt = 0
   let quietCounts: Record<string, number> = {}
+  const sent: SentRequest[] = []
 
   /** Per job and route, what the stored samples count: the last value of each Collector run, added. */
   const storedCounts = async (namespace: string, restart = restartedAt) => {
@@ -285,7 +291,10 @@ describe('a Collector killed mid-run and restarted', () => {
     return totals
   }
   const orders = (from: number) => Array.from({ length: 10 }, (_, i) => request(`/orders/${from + i}`))
-  const allServed = (sent: SentRequest[]) => expect(sent.map((r) => r.status)).toEqual(Array(sent.length).fill(200))
+  const allServed = (requests: SentRequest[]) => {
+    sent.push(...requests)
+    expect(requests.map((r) => r.status)).toEqual(Array(requests.length).fill(200))
+  }
 
   beforeAll(async () => {
     const [quiet, late] = await Promise.all(['restart', 'late'].map((namespace) => startIsolates(1, namespace, stack.otlpUrl, { EDGE_OTEL_RETRY_DEADLINE: '1500' })))
@@ -315,12 +324,21 @@ describe('a Collector killed mid-run and restarted', () => {
     expect(replayed[0]?.value).toBeGreaterThan(0)
   })
 
-  it('a replay older than its stream\'s newest data is dropped by delta_to_cumulative, and CollectorDroppingDeltas fires', async () => {
+  it('a replay older than its stream\'s newest data is dropped by delta_to_cumulative, and CollectorDroppingDeltas fires; traces all arrive', async () => {
     let firing = false
     await eventually(async () => (firing = (await stack.prometheus.alerts()).some((a) => a.labels.alertname === 'CollectorDroppingDeltas' && a.state === 'firing')), 60_000)
     expect(firing).toBe(true)
     const dropped = await stack.prometheus.query('sum by (error) ({__name__=~"otelcol_deltatocumulative_datapoints(_total)?", error!=""})')
     expect(table(dropped, ['error'])).toEqual({ 'delta.ErrOlderStart': expect.any(Number) })
+    // Spans have no such order: every trace of both isolates is whole in Jaeger, replayed ones too.
+    const broken: string[] = []
+    for (const request of sent) {
+      let trace: JaegerTrace | undefined
+      const whole = (t: JaegerTrace | undefined) => t !== undefined && t.spans.length === ORDER_TRACE_SIZE && services(t).length === 3 && roots(t).length === 1
+      await eventually(async () => whole((trace = await fetchTrace(request.traceId))), 30_000)
+      if (!whole(trace)) broken.push(`${request.path} ${request.traceId}`)
+    }
+    expect(broken).toEqual([])
     // What is lost: the requests served while the Collector was down (30 sent; the quiet isolate kept all 20).
     console.log(`[stack] late isolate, 30 requests sent, counted: ${JSON.stringify(await storedCounts('late'))}; dropped: ${JSON.stringify(table(dropped, ['error']))}`)
   })
