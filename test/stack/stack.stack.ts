@@ -90,7 +90,7 @@ describe('the Collector built from infra/stack/otelcol-builder.yaml', () => {
 })
 
 describe('request counts in Prometheus', () => {
-  it('equal per function and route what the test sent, summed over 3 isolates by deltatocumulative', async () => {
+  it('equal per function and route what the test sent, summed over 3 isolates by delta_to_cumulative', async () => {
     expect(shopRequests.map((r) => r.status).filter((s) => s !== 200 && s !== 201 && s !== 409)).toEqual([])
     const gets = shopRequests.filter((r) => r.path.startsWith('/orders/')).length
     const posts = shopRequests.filter((r) => r.path === '/orders').length
