@@ -297,7 +297,18 @@ describe('a Collector killed mid-run and restarted', () => {
   }
 
   beforeAll(async () => {
-    const [quiet, late] = await Promise.all(['restart', 'late'].map((namespace) => startIsolates(1, namespace, stack.otlpUrl, { EDGE_OTEL_RETRY_DEADLINE: '1500' })))
+    // The late isolate's spill queue hands its batches to the replay only after 15 s (or 100 messages), so
+    // its live exports after the restart come first however fast or loaded the machine is: without it,
+    // a replay retried just as the Collector came back could win the race, and nothing would be dropped.
+    const lateSpecs = () =>
+      exampleFunctions().map((spec) => {
+        const spill = spec.queueConsumers?.['otel-spill']
+        return spill ? { ...spec, queueConsumers: { ...spec.queueConsumers, 'otel-spill': { ...spill, maxBatchTimeout: 15, maxBatchSize: 100 } } } : spec
+      })
+    const [quiet, late] = await Promise.all([
+      startIsolates(1, 'restart', stack.otlpUrl, { EDGE_OTEL_RETRY_DEADLINE: '1500' }),
+      startIsolates(1, 'late', stack.otlpUrl, { EDGE_OTEL_RETRY_DEADLINE: '1500' }, lateSpecs),
+    ])
     isolates.push(...quiet, ...late)
     allServed(await drive(quiet, orders(100)))
     allServed(await drive(late, orders(100)))
