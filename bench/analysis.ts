@@ -48,6 +48,10 @@ export interface RunRecord {
     windowSeconds: number
     warmUpMs: number
     connections: number
+    /** Bare processes that the bare windows take in turn. */
+    baselines: number
+    /** Sets of fresh processes the run went through. */
+    generations: number
     serverCore: number
     loadCore: number
     receiver: string

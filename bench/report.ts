@@ -84,7 +84,7 @@ export function footer(run: RunRecord, analysis: Analysis = analyse(run)): strin
   const pct = (n: number) => `${(n * 100).toFixed(1)}%`
   return [
     `${run.date.slice(0, 16).replace('T', ' ')} UTC, commit ${run.commit}, ${run.machine.cores} cores (${run.machine.cpu}), ${(run.seconds / 60).toFixed(1)} minutes.`,
-    `${s.pairs} pairs per variant: windows of wrk -t1 -c${s.connections} -d${s.windowSeconds}s on GET /hello/world, each after a ${s.warmUpMs} ms warm-up, in the order bare, variant, bare, variant, … with the variants shuffled in each round; each pair's ratio is against the mean of the bare windows either side. workerd on core ${s.serverCore}; wrk, the receivers (${s.receiver}) and the bench on core ${s.loadCore}.`,
+    `${s.pairs} pairs per variant: windows of wrk -t1 -c${s.connections} -d${s.windowSeconds}s on GET /hello/world, each after a ${s.warmUpMs} ms warm-up, in the order bare, variant, bare, variant, … with the variants shuffled in each round; each pair's ratio is against the mean of the bare windows either side. The bare windows go round ${s.baselines} bare processes, so every process is loaded once per round; ${s.generations > 1 ? `all processes were replaced by fresh ones ${s.generations === 2 ? 'once' : `${s.generations - 1} times`}, at even round boundaries` : 'the same processes served the whole run'}. workerd on core ${s.serverCore}; wrk, the receivers (${s.receiver}) and the bench on core ${s.loadCore}.`,
     gaugeLine(analysis),
     `Resolution (the null row's IQR): throughput ${fmt(analysis.resolution.throughput)}, CPU ${fmt(analysis.resolution.cpu)}, eval ${fmt(analysis.resolution.evaluation)}. ✓ the median clears the goal by more than that, ✗ it misses by more, ≈ it is within it (neither met nor missed).`,
     `Throughput is per second of server core that workerd had: wrk's rate over the share that steal and other processes left it, per window. wrk's rate alone gave the null row ${cell(nullRaw(analysis))}, IQR ${fmt(analysis.resolution.rawThroughput)}.`,
@@ -105,16 +105,19 @@ export function agreement(a: RunRecord, b: RunRecord): string {
     const difference = Math.abs(p.median - q.median)
     return `${fmt(p.median)} / ${fmt(q.median)}: ${fmt(difference)} ${difference <= resolution ? '≤' : '>'} ${fmt(resolution)} ${difference <= resolution ? '✓' : '✗'}`
   }
-  const rows = x.rows.flatMap((r, i) => {
-    const s = y.rows[i]
-    if (!s || s.variant.name !== r.variant.name || r.variant.role === 'bare') return []
+  const rows = x.rows.flatMap((r) => {
+    const s = y.rows.find((t) => t.variant.name === r.variant.name)
+    if (!s || r.variant.role === 'bare') return []
     const res = (key: 'throughput' | 'cpu' | 'evaluation') => Math.max(x.resolution[key], y.resolution[key])
     return [`| ${r.variant.name} | ${line('throughput', r.throughput, s.throughput, res('throughput'))} | ${line('cpu', r.cpu, s.cpu, res('cpu'))} | ${line('eval', r.evaluation, s.evaluation, res('evaluation'))} |`]
   })
+  const agreed = rows.join('').split('✓').length - 1
   return [
     `| variant | throughput, run 1 / run 2: difference vs resolution | CPU per request | script eval |`,
     '|---|---|---|---|',
     ...rows,
+    '',
+    `${agreed} of ${rows.length * 3} figures agree within the resolution.`,
   ].join('\n')
 }
 

@@ -24,6 +24,8 @@ const PAIRS = Number(process.env.BENCH_PAIRS ?? (QUICK ? 5 : 30))
 const WINDOW_SECONDS = Number(process.env.BENCH_WINDOW ?? (QUICK ? 1 : 2))
 const WARM_UP_MS = Number(process.env.BENCH_WARMUP_MS ?? 100)
 const MAX_STEAL = Number(process.env.BENCH_MAX_STEAL ?? 0.05)
+/** Sets of fresh processes over the run (every process is replaced this many times less one). */
+const GENERATIONS = Number(process.env.BENCH_GENERATIONS ?? (QUICK ? 1 : 3))
 const EVAL_RUNS = 5
 const PATH = '/hello/world'
 const COMPATIBILITY_DATE = '2026-08-01'
@@ -96,10 +98,14 @@ requireWrk()
 const started = performance.now()
 // This process, wrk and the receivers share one core; every workerd gets the other.
 pin(process.pid, LOAD_CORE)
-const windows = schedule(VARIANTS.length, PAIRS)
+// One bare process per other variant, so each process is loaded once per round.
+const BASELINES = VARIANTS.length - 1
+const windows = schedule(VARIANTS.length, PAIRS, { baselines: BASELINES, generations: GENERATIONS })
 const perWindow = WINDOW_SECONDS + WARM_UP_MS / 1000 + 0.3
+const perProcess = 1.5 // starting it, and a 1 s warm-up
+const loadSeconds = windows.length * perWindow + GENERATIONS * (VARIANTS.length + BASELINES - 1) * perProcess
 console.log(
-  `${VARIANTS.length} variants, ${PAIRS} pairs each, ${windows.length} windows of ${WINDOW_SECONDS} s: about ${Math.ceil((windows.length * perWindow) / 60)} minutes of load. Building…`,
+  `${VARIANTS.length} variants, ${PAIRS} pairs each, ${windows.length} windows of ${WINDOW_SECONDS} s: about ${Math.ceil(loadSeconds / 60)} minutes of load. Building…`,
 )
 await buildLibrary()
 const bundles = await Promise.all(VARIANTS.map((v) => bundleVariant(resolve(ROOT, 'bench', v.entry), v.define)))
@@ -112,21 +118,46 @@ for (let round = 0; round < PAIRS; round++) {
 }
 
 const receivers = await startReceivers(VARIANTS.length)
-const workers: RunningWorker[] = []
 const served = VARIANTS.map(() => 0)
 const samples: WindowSample[] = []
-try {
-  for (const [i, v] of VARIANTS.entries()) {
-    const bindings = { OTEL_EXPORTER_OTLP_ENDPOINT: receivers.urls[i], RECEIVER_URL: receivers.urls[i], ...v.bindings }
-    workers.push(await startWorker(`v${i}`, bundles[i].esm, bindings, COMPATIBILITY_DATE, SERVER_CORE))
+
+/** One workerd process per variant, and the bare processes that the bare windows take in turn. */
+interface ProcessSet {
+  workers: RunningWorker[]
+  baselines: RunningWorker[]
+}
+
+async function startProcesses(generation: number): Promise<ProcessSet> {
+  const start = (name: string, i: number) => {
+    const bindings = { OTEL_EXPORTER_OTLP_ENDPOINT: receivers.urls[i], RECEIVER_URL: receivers.urls[i], ...VARIANTS[i].bindings }
+    return startWorker(`g${generation}-${name}`, bundles[i].esm, bindings, COMPATIBILITY_DATE, SERVER_CORE)
   }
-  for (const [i, worker] of workers.entries()) {
+  const set: ProcessSet = { workers: [], baselines: [] }
+  for (const i of VARIANTS.keys()) set.workers.push(await start(`v${i}`, i))
+  set.baselines.push(set.workers[0])
+  while (set.baselines.length < BASELINES) set.baselines.push(await start(`bare${set.baselines.length}`, 0))
+  for (const [i, worker] of [...set.workers.entries(), ...set.baselines.slice(1).map((w) => [0, w] as const)]) {
     served[i] += await warmUp(`${worker.url}${PATH}`, 1000)
     await quiesce(worker)
   }
+  return set
+}
+
+const stopProcesses = (set: ProcessSet) => Promise.all([...set.workers, ...set.baselines.slice(1)].map((w) => w.dispose()))
+
+let processes: ProcessSet | undefined
+try {
   console.log(`Loading: workerd on core ${SERVER_CORE}; wrk, receivers and this process on core ${LOAD_CORE}.`)
-  for (const [k, { variant, round }] of windows.entries()) {
-    const worker = workers[variant]
+  let generation = -1
+  for (const [k, { variant, round, generation: g, baseline }] of windows.entries()) {
+    if (g !== generation) {
+      const previous = processes
+      processes = undefined
+      if (previous) await stopProcesses(previous)
+      processes = await startProcesses(g)
+      generation = g
+    }
+    const worker = variant === 0 ? processes!.baselines[baseline!] : processes!.workers[variant]
     const url = `${worker.url}${PATH}`
     served[variant] += await warmUp(url, WARM_UP_MS)
     const server = coreTimes(SERVER_CORE)
@@ -142,6 +173,8 @@ try {
     samples.push({
       variant,
       round,
+      generation: g,
+      baseline,
       requests: run.requests,
       seconds: run.seconds,
       errors: run.errors,
@@ -152,13 +185,11 @@ try {
       foreign: Math.max(0, serverCore.busy - cpuUsed) / wall,
       loadBusy: loadCore.busy / Math.max(loadCore.total, 1e-9),
     })
-    if (k % (2 * (VARIANTS.length - 1)) === 0 && k > 0) {
-      console.log(`round ${round + 1}/${PAIRS} done, ${((performance.now() - started) / 60000).toFixed(1)} min`)
-    }
+    if (windows[k + 1]?.round !== round) console.log(`round ${round + 1}/${PAIRS} done, ${((performance.now() - started) / 60000).toFixed(1)} min`)
   }
   await receivers.idle(500)
 } finally {
-  await Promise.all(workers.map((w) => w.dispose()))
+  if (processes) await stopProcesses(processes)
 }
 const exports = await receivers.counts()
 await receivers.close()
@@ -172,6 +203,8 @@ const record: RunRecord = {
     windowSeconds: WINDOW_SECONDS,
     warmUpMs: WARM_UP_MS,
     connections: CONNECTIONS,
+    baselines: BASELINES,
+    generations: GENERATIONS,
     serverCore: SERVER_CORE,
     loadCore: LOAD_CORE,
     receiver: process.env.BENCH_RECEIVER === 'inline' ? 'inline' : 'child process',

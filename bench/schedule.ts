@@ -1,11 +1,19 @@
 // The order of the bench's windows: bare, then every other variant once per round in a shuffled
 // order, each followed by a bare window (B v B v B …), so every variant's window sits between two
 // bare windows and each pair's ratio is taken against the bare Hono measured seconds before and after.
+// The bare windows go round several bare processes, one per other variant, so that every process,
+// bare or not, is loaded once per round: a process loaded every other window ran measurably faster
+// than the same app loaded once a round (docs/performance.md). And all processes are replaced a few
+// times over the run, since two processes of the same app differ by a few percent, and keep to it.
 
 /** One measured window: which variant is loaded, in which round (bare windows belong to the round they close). */
 export interface Window {
   variant: number
   round: number
+  /** Which set of processes serves it (see ScheduleOptions.generations). */
+  generation: number
+  /** For a bare window, which of the bare processes serves it. */
+  baseline?: number
 }
 
 /** A variant's window with the bare windows on either side (indices into the schedule). */
@@ -38,15 +46,34 @@ export function shuffle<T>(items: T[], next: () => number): T[] {
   return items
 }
 
+export interface ScheduleOptions {
+  /** Seed of the shuffles. */
+  seed?: number
+  /** Bare processes that the bare windows take in turn (default: one per other variant, so each is loaded once per round). */
+  baselines?: number
+  /**
+   * Sets of processes the run goes through: every process is replaced by a fresh one this many times,
+   * at even round boundaries, so a row is not one process's luck.
+   */
+  generations?: number
+}
+
 /**
- * The windows for `rounds` rounds of the variants 1…variants-1 against variant 0 (bare): 2 · (variants − 1) · rounds + 1
- * windows, alternating bare and non-bare, starting and ending with bare.
+ * The windows for `rounds` rounds of the variants 1…variants-1 against variant 0 (bare), alternating
+ * bare and non-bare: each generation of processes starts with a bare window, and every round adds
+ * 2 · (variants − 1) windows, each variant's followed by a bare one.
  */
-export function schedule(variants: number, rounds: number, seed = 1): Window[] {
+export function schedule(variants: number, rounds: number, options: ScheduleOptions = {}): Window[] {
+  const { seed = 1, baselines = variants - 1, generations = 1 } = options
   const next = random(seed)
-  const windows: Window[] = [{ variant: 0, round: 0 }]
+  let bare = 0
+  const windows: Window[] = []
   for (let round = 0; round < rounds; round++) {
-    for (const variant of shuffle(Array.from({ length: variants - 1 }, (_, i) => i + 1), next)) windows.push({ variant, round }, { variant: 0, round })
+    const generation = Math.floor((round * generations) / rounds)
+    if (round === 0 || generation !== windows.at(-1)!.generation) windows.push({ variant: 0, round, generation, baseline: bare++ % baselines })
+    for (const variant of shuffle(Array.from({ length: variants - 1 }, (_, i) => i + 1), next)) {
+      windows.push({ variant, round, generation }, { variant: 0, round, generation, baseline: bare++ % baselines })
+    }
   }
   return windows
 }

@@ -21,7 +21,7 @@ export function syntheticRun(variants: SyntheticVariant[], pairs: number, edit: 
     date: '2026-11-25T12:00:00.000Z',
     commit: 'test',
     machine: { cores: 2, cpu: 'test' },
-    settings: { pairs, windowSeconds: 2, warmUpMs: 100, connections: 8, serverCore: 0, loadCore: 1, receiver: 'child process', maxSteal: 0.05, quick: false },
+    settings: { pairs, windowSeconds: 2, warmUpMs: 100, connections: 8, baselines: variants.length - 1, generations: 1, serverCore: 0, loadCore: 1, receiver: 'child process', maxSteal: 0.05, quick: false },
     variants: variants.map(({ factor, evalMs, ...v }) => ({ ...v, bundleBytes: 10_000 })),
     windows,
     evaluation: variants.map((v) => Array.from({ length: pairs }, () => v.evalMs ?? 1)),
