@@ -2,8 +2,10 @@
 // process pinned to one core, loaded by wrk from the other core in short windows. Every variant's
 // window sits between two bare windows, many times over, and each row is the median of its per-pair
 // ratios with their IQR. A second bare process, measured like any variant (the null row), gauges the
-// run's noise. All telemetry goes to real OTLP receivers on 127.0.0.1 in a child process.
-// Writes bench/runs/<time>.json and bench/results.md. BENCH_QUICK=1 for a short run while developing.
+// run's noise. The bare windows go round one bare process per other variant, and every process is
+// replaced by a fresh one twice in a run. All telemetry goes to real OTLP receivers on 127.0.0.1 in a
+// child process. Writes bench/runs/<time>.json and bench/results.md (method: docs/performance.md).
+// BENCH_QUICK=1: 5 pairs of 1 s windows on one set of processes, for development; results.md is left alone.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
@@ -24,7 +26,7 @@ const PAIRS = Number(process.env.BENCH_PAIRS ?? (QUICK ? 5 : 30))
 const WINDOW_SECONDS = Number(process.env.BENCH_WINDOW ?? (QUICK ? 1 : 2))
 const WARM_UP_MS = Number(process.env.BENCH_WARMUP_MS ?? 100)
 const MAX_STEAL = Number(process.env.BENCH_MAX_STEAL ?? 0.05)
-/** Sets of fresh processes over the run (every process is replaced this many times less one). */
+/** Sets of processes a run goes through, each replaced by fresh processes at an even round boundary. */
 const GENERATIONS = Number(process.env.BENCH_GENERATIONS ?? (QUICK ? 1 : 3))
 const EVAL_RUNS = 5
 const PATH = '/hello/world'
