@@ -1,10 +1,9 @@
-// Runs one bundled worker in its own workerd process (through Miniflare), and reads that
-// process's CPU time from /proc, so each variant's server CPU is measured on its own.
+// Runs one bundled worker in its own workerd process (through Miniflare), pinned to one core, and
+// reads that process's CPU time from /proc, so each variant's server CPU is measured on its own.
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
-
-const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
+import { pin, processCpuSeconds } from './machine.ts'
 
 function childPids(): Set<number> {
   const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(process.pid)]).toString()
@@ -13,12 +12,15 @@ function childPids(): Set<number> {
 
 export interface RunningWorker {
   url: string
+  /** The workerd process. */
+  pid: number
   /** Seconds of CPU (user + system) the worker's workerd process has used so far. */
   cpuSeconds(): number
   dispose(): Promise<void>
 }
 
-export async function startWorker(name: string, code: string, bindings: Record<string, string>, compatibilityDate: string): Promise<RunningWorker> {
+/** Starts `code` (an ES module worker) in a workerd process of its own, with all its threads on `core`. */
+export async function startWorker(name: string, code: string, bindings: Record<string, string>, compatibilityDate: string, core: number): Promise<RunningWorker> {
   const before = childPids()
   const mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -40,12 +42,6 @@ export async function startWorker(name: string, code: string, bindings: Record<s
   const spawned = [...childPids()].filter((pid) => !before.has(pid))
   const pid = spawned.find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('workerd'))
   if (!pid) throw new Error(`could not find the workerd process for ${name}`)
-  return {
-    url,
-    cpuSeconds() {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-      return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
-    },
-    dispose: () => mf.dispose(),
-  }
+  pin(pid, core)
+  return { url, pid, cpuSeconds: () => processCpuSeconds(pid), dispose: () => mf.dispose() }
 }

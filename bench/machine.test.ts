@@ -1,0 +1,40 @@
+import { spawn } from 'node:child_process'
+import { describe, expect, it } from 'vitest'
+import { affinity, coreDelta, coreTimes, pin, processCpuSeconds } from './machine.ts'
+
+describe('processCpuSeconds', () => {
+  it('reads a process\'s CPU time from /proc, which grows while it computes', () => {
+    const before = processCpuSeconds(process.pid)
+    let x = 0
+    while (processCpuSeconds(process.pid) === before) for (let i = 0; i < 1e6; i++) x += Math.sqrt(i)
+    expect(processCpuSeconds(process.pid)).toBeGreaterThan(before)
+    expect(x).toBeGreaterThan(0)
+  })
+})
+
+describe('coreTimes', () => {
+  it('reads a core\'s counters from /proc/stat, in seconds, only ever growing', () => {
+    const before = coreTimes(0)
+    expect(before.total).toBeGreaterThanOrEqual(before.busy + before.steal)
+    expect(before.busy).toBeGreaterThan(0)
+    const delta = coreDelta(before, coreTimes(0))
+    for (const value of Object.values(delta)) expect(value).toBeGreaterThanOrEqual(0)
+  })
+
+  it('names a core that does not exist', () => {
+    expect(() => coreTimes(4096)).toThrow(/no line for cpu4096/)
+  })
+})
+
+describe('pin', () => {
+  it('restricts a process to one core', async () => {
+    const child = spawn('sleep', ['30'])
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve))
+      pin(child.pid!, 0)
+      expect(affinity(child.pid!)).toBe('0')
+    } finally {
+      child.kill()
+    }
+  })
+})

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { agreement, footer, table } from './report.ts'
+import { type SyntheticVariant, syntheticRun } from './synthetic.ts'
+
+const variants = (nullSpread: number, goal: number): SyntheticVariant[] => [
+  { name: 'bare', entry: 'variants/bare.ts', role: 'bare', factor: () => 1 },
+  { name: 'null', entry: 'variants/bare.ts', role: 'null', factor: (round) => (round % 2 ? 1 + nullSpread : 1 - nullSpread) },
+  { name: 'edge-otel', entry: 'variants/edge-otel.ts', role: 'goal', factor: () => goal, evalMs: 1.2 },
+]
+const rowOf = (text: string, name: string) => text.split('\n').find((l) => l.startsWith(`| ${name} |`))!.split(' | ')
+
+describe('table', () => {
+  it('marks a goal met only when the median clears it by more than the null row\'s IQR', () => {
+    // Goal: throughput ≥ 0.8. The null row alternates 1 ± spread, so its IQR is about 2 × spread.
+    expect(rowOf(table(syntheticRun(variants(0.01, 0.85), 30)), 'edge-otel')[1]).toBe('0.85 (0.85–0.85) ✓')
+    expect(rowOf(table(syntheticRun(variants(0.05, 0.85), 30)), 'edge-otel')[1]).toBe('0.85 (0.85–0.85) ≈')
+    expect(rowOf(table(syntheticRun(variants(0.01, 0.7), 30)), 'edge-otel')[1]).toBe('0.70 (0.70–0.70) ✗')
+  })
+
+  it('marks only the rows the goals apply to', () => {
+    const text = table(syntheticRun(variants(0.01, 0.85), 30))
+    expect(rowOf(text, 'null')[1]).not.toMatch(/[✓✗≈]/)
+  })
+
+  it('says in the footer whether the null row read 1.00 ± 0.03, and its resolution', () => {
+    const text = footer(syntheticRun(variants(0.01, 0.85), 30))
+    expect(text).toContain('throughput 1.00 (0.99–1.01), IQR 0.02 (median inside 1.00 ± 0.03)')
+    expect(text).toContain('Resolution (the null row\'s IQR): throughput 0.02')
+  })
+})
+
+describe('agreement', () => {
+  it('compares each row of two runs against the larger of their resolutions', () => {
+    const a = syntheticRun(variants(0.02, 0.85), 30)
+    const close = agreement(a, syntheticRun(variants(0.02, 0.83), 30))
+    expect(rowOf(close, 'edge-otel')[1]).toBe('0.85 / 0.83: 0.02 ≤ 0.04 ✓')
+    const far = agreement(a, syntheticRun(variants(0.02, 0.78), 30))
+    expect(rowOf(far, 'edge-otel')[1]).toBe('0.85 / 0.78: 0.07 > 0.04 ✗')
+  })
+})
