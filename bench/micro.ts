@@ -80,7 +80,9 @@ const table = [
   `Node ${process.version} with --experimental-async-context-frame, ${REQUESTS} requests per round, ${ROUNDS} alternating rounds, medians; exports awaited every ${BATCH} requests.`,
 ].join('\n')
 console.log(table)
-// Kept beside the workerd table that `npm run bench` writes first.
-const resultsFile = new URL('results.md', import.meta.url)
-const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8').split('\n## In-process')[0].trimEnd() : '# Latest `npm run bench`'
-writeFileSync(resultsFile, `${previous}\n\n## In-process microbenchmark (\`npm run bench:micro\`)\n\n${table}\n`)
+// Kept beside the workerd tables that `npm run bench` writes first; a quick run (BENCH_QUICK=1) leaves them alone.
+if (process.env.BENCH_QUICK !== '1') {
+  const resultsFile = new URL('results.md', import.meta.url)
+  const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8').split('\n## In-process')[0].trimEnd() : '# `npm run bench`'
+  writeFileSync(resultsFile, `${previous}\n\n## In-process microbenchmark (\`npm run bench:micro\`)\n\n${table}\n`)
+}

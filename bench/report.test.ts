@@ -30,11 +30,19 @@ describe('table', () => {
 })
 
 describe('agreement', () => {
-  it('compares each row of two runs against the larger of their resolutions', () => {
+  it('compares each figure of two runs, relative to its size, against the larger of their resolutions', () => {
     const a = syntheticRun(variants(0.02, 0.85), 30)
     const close = agreement(a, syntheticRun(variants(0.02, 0.83), 30))
-    expect(rowOf(close, 'edge-otel')[1]).toBe('0.85 / 0.83: 0.02 ≤ 0.04 ✓')
+    expect(rowOf(close, 'edge-otel')[1]).toBe('0.85 / 0.83: 2.4% ≤ 4.0% ✓')
     const far = agreement(a, syntheticRun(variants(0.02, 0.78), 30))
-    expect(rowOf(far, 'edge-otel')[1]).toBe('0.85 / 0.78: 0.07 > 0.04 ✗')
+    expect(rowOf(far, 'edge-otel')[1]).toBe('0.85 / 0.78: 8.6% > 4.0% ✗')
+  })
+
+  it('reads a large ratio\'s difference in proportion to it', () => {
+    // Eval 5.65× against 5.52×: 0.13 apart, which is 2.3% of either.
+    const eval565 = syntheticRun(variants(0.02, 0.85).map((v) => ({ ...v, evalMs: v.role === 'goal' ? 5.65 : 1 })), 30)
+    const eval552 = syntheticRun(variants(0.02, 0.85).map((v) => ({ ...v, evalMs: v.role === 'goal' ? 5.52 : 1 })), 30)
+    eval565.evaluation[1] = eval565.evaluation[1].map((_, r) => (r % 2 ? 1.04 : 0.96))
+    expect(rowOf(agreement(eval565, eval552), 'edge-otel')[3]).toBe('5.65 / 5.52: 2.3% ≤ 8.0% ✓ |')
   })
 })

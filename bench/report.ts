@@ -96,20 +96,24 @@ export function footer(run: RunRecord, analysis: Analysis = analyse(run)): strin
 }
 
 /**
- * Row-by-row agreement of two runs of the same variants: each figure's medians, their difference,
- * and whether it is within the larger of the two runs' resolutions.
+ * Row-by-row agreement of two runs of the same variants: each figure's medians, their difference
+ * relative to the figure, and whether that is within the larger of the two runs' resolutions. The
+ * resolution is a spread of ratios around 1.00, and ratios vary in proportion to their size (a row at
+ * 5.6× moves 5.6 times as far as one at 1.0× for the same relative noise), so the difference is relative.
  */
 export function agreement(a: RunRecord, b: RunRecord): string {
   const [x, y] = [analyse(a), analyse(b)]
-  const line = (name: string, p: Spread, q: Spread, resolution: number) => {
-    const difference = Math.abs(p.median - q.median)
-    return `${fmt(p.median)} / ${fmt(q.median)}: ${fmt(difference)} ${difference <= resolution ? '≤' : '>'} ${fmt(resolution)} ${difference <= resolution ? '✓' : '✗'}`
+  const pct = (n: number) => `${(n * 100).toFixed(1)}%`
+  const line = (p: Spread, q: Spread, resolution: number) => {
+    const difference = Math.abs(p.median - q.median) / ((p.median + q.median) / 2)
+    const agrees = difference <= resolution
+    return `${fmt(p.median)} / ${fmt(q.median)}: ${pct(difference)} ${agrees ? '≤' : '>'} ${pct(resolution)} ${agrees ? '✓' : '✗'}`
   }
   const rows = x.rows.flatMap((r) => {
     const s = y.rows.find((t) => t.variant.name === r.variant.name)
     if (!s || r.variant.role === 'bare') return []
     const res = (key: 'throughput' | 'cpu' | 'evaluation') => Math.max(x.resolution[key], y.resolution[key])
-    return [`| ${r.variant.name} | ${line('throughput', r.throughput, s.throughput, res('throughput'))} | ${line('cpu', r.cpu, s.cpu, res('cpu'))} | ${line('eval', r.evaluation, s.evaluation, res('evaluation'))} |`]
+    return [`| ${r.variant.name} | ${line(r.throughput, s.throughput, res('throughput'))} | ${line(r.cpu, s.cpu, res('cpu'))} | ${line(r.evaluation, s.evaluation, res('evaluation'))} |`]
   })
   const agreed = rows.join('').split('✓').length - 1
   return [
@@ -142,7 +146,7 @@ export function writeResults(run: RunRecord): string {
   const sections = ['# `npm run bench`', `## Latest run\n\n${text}`]
   if (before) {
     sections.push(`## The run before\n\n${table(before)}\n\n${footer(before)}`)
-    sections.push(`## Agreement of the two runs\n\nThe earlier run first. A row agrees when its medians differ by no more than the larger of the two runs' resolutions (their null rows' IQRs).\n\n${agreement(before, run)}`)
+    sections.push(`## Agreement of the two runs\n\nThe earlier run first. A figure agrees when its two medians differ, relative to their mean, by no more than the larger of the two runs' resolutions (their null rows' IQRs).\n\n${agreement(before, run)}`)
   }
   if (micro) sections.push(`## In-process${micro.trimEnd()}`)
   writeFileSync(RESULTS, `${sections.join('\n\n')}\n`)
