@@ -52,9 +52,9 @@ export const INTERNAL_PROPERTIES = [
   'serverDuration', 'clientDuration', 'activeRequests', 'coldStarts', 'invocations', 'spansExported', 'pointsExported',
   'spansProcessed', 'spilled', 'replayed',
   // metrics: instruments, series and collected points
-  'series', 'seriesFor', 'lastCollect', 'instruments', 'monotonic', 'meters', 'boundaries', 'collect',
+  'series', 'seriesFor', 'lastCollect', 'instruments', 'monotonic', 'meters', 'bucketBounds', 'collect',
   // the middleware's request state and tail sampling
-  'activeAttributes', 'rootSpans', 'expire', 'sink', 'answered', 'onEnd', 'handedItems', 'handBack', 'handed',
+  'activeAttributes', 'rootSpans', 'expire', 'sink', 'answered', 'spanEnded', 'handedItems', 'handBack', 'handed',
   // queues
   'sent', 'consumed',
   // spelled like members that external types declare, but read and written only on the library's own

@@ -243,7 +243,7 @@ export class Telemetry {
 
   #onSpanEnd(span: FinishedSpan): void {
     if (span.context.traceFlags & FLAG_SAMPLED) this.export(span)
-    else this.tail?.onEnd(span)
+    else this.tail?.spanEnded(span)
   }
 
   /** Buffers an ended span for the next flush, or counts it dropped when the buffer is full. */
