@@ -59,7 +59,7 @@ const UNCOUNTED: Counter = { add() {} }
 const STALE_SCHEDULE_MS = 10_000
 
 // Captured before any instrumentation patches the global, so exports are never traced.
-const exportFetch: typeof fetch = globalThis.fetch.bind(globalThis)
+export const exportFetch: typeof fetch = globalThis.fetch.bind(globalThis)
 
 export interface LibraryInstruments {
   tracer: Tracer
