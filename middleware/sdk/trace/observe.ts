@@ -9,8 +9,9 @@ export interface SpanObserver {
 
 /**
  * Tells `observer` of every recording span that `provider`'s tracers start and end, tracers made
- * before the call included: what SDK span processors' `onStart` and `onEnd` need. Only the
- * `edge-otel/sdk` entry imports it, so the main bundle does not carry it.
+ * before the call included: what SDK span processors' `onStart` and `onEnd` need. Starts are seen on
+ * the tracer class, so for every provider's tracers (an isolate has one). Only the `edge-otel/sdk`
+ * entry imports it, so the main bundle does not carry it.
  */
 export function observeSpans(provider: EdgeTracerProvider, observer: SpanObserver): void {
   const startSpan = EdgeTracer.prototype.startSpan
