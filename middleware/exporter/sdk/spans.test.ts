@@ -62,6 +62,17 @@ describe('SdkSpanView', () => {
     expect(view.parentSpanContext).toBeUndefined()
   })
 
+  it('reads a copy of an ended span, as tail sampling exports it, without its methods', () => {
+    const { spans } = twoSpans()
+    const copy: FinishedSpan = { ...spans[0], context: { ...spans[0].context, traceFlags: 3 } }
+    const view = new SdkSpanView(copy as RecordingSpan, () => resource)
+    expect(view.ended).toBe(true)
+    expect(view.events.map((e) => e.name)).toEqual(['cache miss'])
+    expect(view.spanContext().traceFlags).toBe(3)
+    const stock = ProtobufTraceSerializer.serializeRequest([view] as never)!
+    expect(spansOf(decodeRequest('traces', 'application/x-protobuf', stock))[0]).toMatchObject({ name: 'child', flags: 0x103 })
+  })
+
   it('merges resources as the SDK does: the other one wins', () => {
     expect(resource.merge(sdkResource({ 'service.name': 'other', extra: 1 })).attributes).toEqual({ 'service.name': 'other', extra: 1 })
     expect(resource.getRawAttributes()).toEqual([['service.name', 'checkout']])

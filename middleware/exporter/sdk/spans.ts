@@ -61,8 +61,9 @@ export class SdkSpanView implements Span, SdkReadableSpan {
     return this.#span.attributes
   }
 
+  /** By its end time, which copies of a span (tail sampling exports those) keep too. */
   get ended(): boolean {
-    return !this.#span.isRecording()
+    return this.#span.endTime > 0
   }
 
   get resource(): SdkResource {
