@@ -46,6 +46,16 @@ afterAll(async () => {
   await sdk?.close()
 })
 
+/** The fixture with tail sampling behind a head sampler that keeps nothing, exporting to two receivers of its own. */
+async function startTailSampled(): Promise<{ builtIn: Receiver; sdk: Receiver; functions: RunningFunctions }> {
+  const pair = { builtIn: await startReceiver(), sdk: await startReceiver() }
+  const running = await startFunctions(
+    [{ name: 'sdk-interop-tail', entry: resolve(import.meta.dirname, 'fixtures/sdk-exporters.ts'), compatibilityDate: '2026-08-01', compatibilityFlags: ['nodejs_compat'], vars: {}, services: {} }],
+    { OTEL_EXPORTER_OTLP_ENDPOINT: pair.builtIn.url, SDK_RECEIVER_URL: pair.sdk.url, OTEL_TRACES_SAMPLER: 'always_off', TAIL_SAMPLING: '1' },
+  )
+  return { ...pair, functions: running }
+}
+
 /** Leaves out a field that holds its proto3 default: the built-in protobuf omits it, the SDK's OTLP/JSON writes it. */
 const unlessDefault = <T>(value: T): T | undefined => (value === '' || value === 0 ? undefined : value)
 
@@ -126,4 +136,30 @@ describe('the official SDK OTLP exporters plugged into edge-otel, in workerd', (
     expect(sdk.spans.every((s) => s.attributes['test.processor.started'] === true)).toBe(true)
     expect(builtIn.spans.every((s) => s.attributes['test.processor.started'] === true)).toBe(true)
   })
+})
+
+describe('with tail sampling, the SDK span exporter', () => {
+  let tail: Awaited<ReturnType<typeof startTailSampled>> | undefined
+
+  afterAll(async () => {
+    await tail?.functions.dispose()
+    await tail?.builtIn.close()
+    await tail?.sdk.close()
+  })
+
+  it('gets the spans of the traces tail sampling keeps, as the built-in exporter does', async () => {
+    tail = await startTailSampled()
+    const paths = ['/work/1', '/fail', '/work/2', '/fail', '/work/3']
+    await Promise.all(paths.map(async (path) => (await tail!.functions.fetch(path)).arrayBuffer()))
+    await tail.builtIn.waitFor(() => tail!.builtIn.spans.length >= 2, 20_000, 'the failed requests at the built-in receiver')
+    await tail.sdk.waitFor(() => tail!.sdk.spans.length >= 2, 20_000, "the failed requests at the SDK exporter's receiver")
+    await Promise.all([tail.builtIn.idle(500), tail.sdk.idle(500)])
+    const kept = bySpanId(tail.builtIn.spans)
+    expect([...kept.values()].map((s) => s.name)).toEqual(['GET /fail', 'GET /fail'])
+    expect(bySpanId(tail.sdk.spans)).toEqual(kept)
+    expect(tail.sdk.spans.every((s) => (s.flags! & 1) === 1)).toBe(true)
+    // The processor was told of every recorded span, the dropped requests' too.
+    const seen = (await (await tail.functions.fetch('/seen')).json()) as { ended: string[] }
+    expect(seen.ended.length).toBe(3 * 3 + 2)
+  }, 60_000)
 })
