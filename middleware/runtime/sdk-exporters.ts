@@ -34,6 +34,7 @@ interface ExportFailure {
  * @example
  * import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
  * import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http'
+ * import { otel, sdkExporters } from 'edge-otel/sdk'
  *
  * app.use(otel({
  *   transport: sdkExporters({
