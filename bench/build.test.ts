@@ -12,6 +12,8 @@ const MARKS = {
   traces: 'http.server.request.duration',
   logs: 'trace_id',
   tail: 'edge-otel-hand-back',
+  // edge-otel/sdk's bridge, which no variant below imports
+  sdk: "span processor's",
 }
 const CONTENTS: Record<string, (keyof typeof MARKS)[]> = {
   'variants/edge-otel.ts': ['traces'],

@@ -45,6 +45,13 @@ const ALL_VARIANTS: Variant[] = [
   { name: 'bare Hono again, a second process: the null gauge', entry: 'variants/bare.ts', role: 'null' },
   { name: 'edge-otel, traces and metrics', entry: 'variants/edge-otel.ts', role: 'goal' },
   {
+    name: 'edge-otel, traces and metrics through the SDK OTLP exporters (edge-otel/sdk)',
+    entry: 'variants/edge-otel-sdk.ts',
+    // Only the SDK exporters export: no endpoint for the built-in one.
+    bindings: { OTEL_EXPORTER_OTLP_ENDPOINT: '' },
+    role: 'other',
+  },
+  {
     name: 'edge-otel, every signal: traces, metrics and logs (a log line per request, console capture) †',
     entry: 'variants/edge-otel-logs.ts',
     role: 'goal',

@@ -94,9 +94,10 @@ describe('the package build', () => {
 describe('the package types (dist/index.d.ts)', () => {
   let types = ''
   let dist = ''
+  let dir = ''
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'edge-otel-types-'))
+    dir = mkdtempSync(join(tmpdir(), 'edge-otel-types-'))
     await Promise.all([buildTypes(join(dir, 'index.d.ts')), buildLibrary(join(dir, 'index.js'))])
     types = readFileSync(join(dir, 'index.d.ts'), 'utf8')
     dist = readFileSync(join(dir, 'index.js'), 'utf8')
@@ -117,6 +118,23 @@ describe('the package types (dist/index.d.ts)', () => {
     expect(names).toContain('serviceName')
     expect(names).toContain('spilledAt')
     expect(INTERNAL_PROPERTIES.filter((name) => names.has(name))).toEqual([])
+  })
+
+  it('of edge-otel/sdk (dist/sdk.d.ts) declare no member under a name the build shortens either', () => {
+    const names = declaredNames([join(dir, 'sdk.d.ts')])
+    expect(names).toContain('spanProcessors')
+    expect(names).toContain('onEnd')
+    expect(INTERNAL_PROPERTIES.filter((name) => names.has(name))).toEqual([])
+  })
+
+  it('of edge-otel/sdk declare what dist/sdk.js exports: everything edge-otel does, and sdkExporters', () => {
+    const exportsOf = (code: string) => (code.match(/export\s*\{([^}]*)\}\s*;\s*(?:\/\/.*\s*)?$/)?.[1] ?? '').split(',').map((e) => e.trim().split(/\s+as\s+/).pop()!).filter(Boolean).sort()
+    const sdk = readFileSync(join(dir, 'sdk.js'), 'utf8')
+    const sdkTypes = readFileSync(join(dir, 'sdk.d.ts'), 'utf8')
+    expect(exportsOf(sdk)).toEqual([...exportsOf(dist), 'sdkExporters'].sort())
+    expect([...sdkTypes.matchAll(/^export declare (?:const|function|class|let|enum) (\w+)/gm)].map((m) => m[1]).sort()).toEqual(exportsOf(sdk))
+    expect(dist).not.toContain('sdkExporters')
+    expect(dist).not.toContain("span processor's")
   })
 
   it('declare as values exactly what the module exports', () => {

@@ -24,6 +24,8 @@ import { minify } from 'terser'
 import { buildViewer } from '../infra/viewer/build.ts'
 
 export const ENTRY = fileURLToPath(new URL('./index.ts', import.meta.url))
+/** `edge-otel/sdk`: the whole library again, with the OpenTelemetry SDK bridge (a bundle of its own, so `edge-otel` is unchanged by it). */
+export const SDK_ENTRY = fileURLToPath(new URL('./opentelemetry-sdk.ts', import.meta.url))
 export const DIST = fileURLToPath(new URL('./dist/index.js', import.meta.url))
 export const TYPES = fileURLToPath(new URL('./dist/index.d.ts', import.meta.url))
 const PACKAGE = fileURLToPath(new URL('.', import.meta.url))
@@ -52,9 +54,9 @@ export const INTERNAL_PROPERTIES = [
   'serverDuration', 'clientDuration', 'activeRequests', 'coldStarts', 'invocations', 'spansExported', 'pointsExported',
   'spansProcessed', 'spilled', 'replayed',
   // metrics: instruments, series and collected points
-  'series', 'seriesFor', 'lastCollect', 'instruments', 'monotonic', 'meters', 'boundaries', 'collect',
+  'series', 'seriesFor', 'lastCollect', 'instruments', 'monotonic', 'meters', 'bucketBounds', 'collect',
   // the middleware's request state and tail sampling
-  'activeAttributes', 'rootSpans', 'expire', 'sink', 'answered', 'onEnd', 'handedItems', 'handBack', 'handed',
+  'activeAttributes', 'rootSpans', 'expire', 'sink', 'answered', 'spanEnded', 'handedItems', 'handBack', 'handed',
   // queues
   'sent', 'consumed',
   // spelled like members that external types declare, but read and written only on the library's own
@@ -90,8 +92,8 @@ const semanticConventions: Plugin = {
   },
 }
 
-export const buildOptions = (outfile = DIST): BuildOptions => ({
-  entryPoints: [ENTRY],
+export const buildOptions = (outfile = DIST, entry = ENTRY): BuildOptions => ({
+  entryPoints: [entry],
   outfile,
   bundle: true,
   format: 'esm',
@@ -108,13 +110,20 @@ export const buildOptions = (outfile = DIST): BuildOptions => ({
   logLevel: 'warning',
 })
 
+/** The `edge-otel/sdk` file beside a build's `index.js` or `index.d.ts`. */
+export const sdkFileBeside = (file: string): string => join(dirname(file), file.endsWith('.d.ts') ? 'sdk.d.ts' : 'sdk.js')
+
 /**
- * Builds `dist/index.js` once. Each file is written beside and renamed into place, so that a test
- * bundling the build while `npm pack` remakes it never reads half a file.
+ * Builds `dist/index.js`, and `dist/sdk.js` beside it, once. Each file is written beside and renamed
+ * into place, so that a test bundling the build while `npm pack` remakes it never reads half a file.
  */
 export async function buildLibrary(outfile = DIST): Promise<void> {
-  const { outputFiles = [] } = await build({ ...buildOptions(outfile), write: false })
-  await writeBuild(outputFiles, outfile)
+  await Promise.all(
+    [[outfile, ENTRY], [sdkFileBeside(outfile), SDK_ENTRY]].map(async ([file, entry]) => {
+      const { outputFiles = [] } = await build({ ...buildOptions(file, entry), write: false })
+      await writeBuild(outputFiles, file)
+    }),
+  )
 }
 
 /** Compresses esbuild's output a second time and writes it in place, file by file, by rename. */
@@ -183,12 +192,16 @@ const COMPILER_OPTIONS = [
  * names a type the package does not export fails the build (`ae-forgotten-export`).
  */
 export async function buildTypes(outfile = TYPES): Promise<void> {
+  await Promise.all([extractTypes(ENTRY, outfile), extractTypes(SDK_ENTRY, sdkFileBeside(outfile))])
+}
+
+async function extractTypes(entry: string, outfile: string): Promise<void> {
   // Inside the package (so that the declarations resolve `hono` and `@opentelemetry/api` as the sources
   // do) but outside dist/, which `npm pack` packs.
   const emitted = await mkdtemp(join(PACKAGE, '.types-'))
   try {
     await promisify(execFile)(process.execPath, [
-      TSC, '--ignoreConfig', ENTRY, ...COMPILER_OPTIONS,
+      TSC, '--ignoreConfig', entry, ...COMPILER_OPTIONS,
       '--declaration', '--emitDeclarationOnly', '--stripInternal', '--outDir', emitted,
     ]).catch((error: { stdout?: string }) => {
       throw new Error(`tsc could not emit the declarations:\n${error.stdout ?? error}`)
@@ -197,7 +210,7 @@ export async function buildTypes(outfile = TYPES): Promise<void> {
     const config = ExtractorConfig.prepare({
       configObject: {
         projectFolder: PACKAGE,
-        mainEntryPointFilePath: join(emitted, 'index.d.ts'),
+        mainEntryPointFilePath: join(emitted, entry.split(/[\\/]/).pop()!.replace(/\.ts$/, '.d.ts')),
         // The declarations are read as a Workers project reads them: without @types/node.
         compiler: {
           overrideTsconfig: {

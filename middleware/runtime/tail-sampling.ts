@@ -144,7 +144,7 @@ export class TailSampler {
    * besides its request's own SERVER span; the rest are dropped and reported once.
    * @internal
    */
-  onEnd(span: FinishedSpan): void {
+  spanEnded(span: FinishedSpan): void {
     const held = this.held.get(span.context.traceId)
     if (!held) {
       if (this.#kept.has(span.context.traceId)) this.#sink?.export(sampled(span))

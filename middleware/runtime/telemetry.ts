@@ -59,7 +59,7 @@ const UNCOUNTED: Counter = { add() {} }
 const STALE_SCHEDULE_MS = 10_000
 
 // Captured before any instrumentation patches the global, so exports are never traced.
-const exportFetch: typeof fetch = globalThis.fetch.bind(globalThis)
+export const exportFetch: typeof fetch = globalThis.fetch.bind(globalThis)
 
 export interface LibraryInstruments {
   tracer: Tracer
@@ -243,7 +243,7 @@ export class Telemetry {
 
   #onSpanEnd(span: FinishedSpan): void {
     if (span.context.traceFlags & FLAG_SAMPLED) this.export(span)
-    else this.tail?.onEnd(span)
+    else this.tail?.spanEnded(span)
   }
 
   /** Buffers an ended span for the next flush, or counts it dropped when the buffer is full. */

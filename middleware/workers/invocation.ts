@@ -9,7 +9,7 @@ import { instrumentGlobalFetch } from './fetch.ts'
 
 /** Options every handler takes: `otel()`, `instrumentQueueHandler()` and `instrumentScheduled()`. */
 export interface HandlerOptions extends OtelOptions {
-  /** Replaces the OTLP/HTTP transport, e.g. to send elsewhere. */
+  /** Replaces the OTLP/HTTP transport, e.g. to send elsewhere; `sdkExporters()` of `edge-otel/sdk` plugs in OpenTelemetry SDK exporters. */
   transport?: Transport
   /** `[otlpJson]` lets `OTEL_EXPORTER_OTLP_PROTOCOL=http/json` work; without it the JSON encoder is not bundled. */
   encodings?: JsonEncoding[]

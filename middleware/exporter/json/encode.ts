@@ -132,7 +132,7 @@ export function encodeMetricsJson(resource: Attributes, scopes: CollectedScope[]
               return {
                 ...base,
                 histogram: {
-                  dataPoints: m.points.map((p) => histogramPoint(p as HistogramPoint, m.boundaries)),
+                  dataPoints: m.points.map((p) => histogramPoint(p as HistogramPoint, m.bucketBounds)),
                   aggregationTemporality: TEMPORALITY[m.temporality],
                 },
               }

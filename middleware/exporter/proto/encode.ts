@@ -172,7 +172,7 @@ function encodeMetric(w: ProtoWriter, m: CollectedMetric): void {
   const histogram = m.type === 'histogram'
   w.fork(histogram ? 9 : m.type === 'sum' ? 7 : 5)
   for (const p of m.points) {
-    if (histogram) histogramPoint(w, p as HistogramPoint, m.boundaries)
+    if (histogram) histogramPoint(w, p as HistogramPoint, m.bucketBounds)
     else numberPoint(w, p as NumberPoint, isInt)
   }
   if (m.type !== 'gauge') w.varint(2, TEMPORALITY[m.temporality])

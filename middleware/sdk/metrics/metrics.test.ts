@@ -44,7 +44,7 @@ describe('EdgeMeterProvider', () => {
     h.record(-1)
     const metric = (await collectOne(p, 'd'))!
     const point = metric.points[0] as HistogramPoint
-    expect(metric.boundaries).toEqual([0.1, 1])
+    expect(metric.bucketBounds).toEqual([0.1, 1])
     expect(point.bucketCounts).toEqual([2, 2, 1])
     expect([point.count, point.sum, point.min, point.max]).toEqual([5, 4.65, 0.05, 3])
   })
@@ -68,7 +68,7 @@ describe('EdgeMeterProvider', () => {
   it('uses the SDK default boundaries without advice', async () => {
     const p = provider()
     p.getMeter('m').createHistogram('h').record(7)
-    expect((await collectOne(p, 'h'))!.boundaries).toEqual(DEFAULT_BOUNDARIES)
+    expect((await collectOne(p, 'h'))!.bucketBounds).toEqual(DEFAULT_BOUNDARIES)
   })
 
   it('keeps up-down counters cumulative under the delta preference', async () => {

@@ -61,7 +61,7 @@ export interface CollectedMetric {
   type: 'sum' | 'gauge' | 'histogram'
   temporality: Temporality
   monotonic: boolean
-  boundaries: number[]
+  bucketBounds: number[]
   points: Array<NumberPoint | HistogramPoint>
 }
 
@@ -147,13 +147,13 @@ class Instrument {
 
   readonly identity: Identity
   readonly kind: InstrumentKind
-  readonly boundaries: number[]
+  readonly bucketBounds: number[]
   readonly settings: MeterSettings
 
   constructor(identity: Identity, kind: InstrumentKind, boundaries: number[], settings: MeterSettings) {
     this.identity = identity
     this.kind = kind
-    this.boundaries = boundaries
+    this.bucketBounds = boundaries
     this.settings = settings
     this.lastCollect = now()
   }
@@ -180,7 +180,7 @@ class Instrument {
       sum: 0,
       min: Infinity,
       max: -Infinity,
-      buckets: this.kind === 'histogram' ? new Array(this.boundaries.length + 1).fill(0) : undefined,
+      buckets: this.kind === 'histogram' ? new Array(this.bucketBounds.length + 1).fill(0) : undefined,
       previous: 0,
     }
     this.series.set(key, series)
@@ -206,7 +206,7 @@ class Instrument {
     series.sum += value
     if (value < series.min) series.min = value
     if (value > series.max) series.max = value
-    const b = this.boundaries
+    const b = this.bucketBounds
     let i = 0
     while (i < b.length && value > b[i]) i++
     series.buckets![i]++
@@ -249,7 +249,7 @@ class Instrument {
       type: histogram ? 'histogram' : kind.endsWith('gauge') ? 'gauge' : 'sum',
       temporality: this.temporality,
       monotonic: kind === 'counter' || kind === 'observablecounter',
-      boundaries: this.boundaries,
+      bucketBounds: this.bucketBounds,
       points,
     }
   }

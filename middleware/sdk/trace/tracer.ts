@@ -94,7 +94,8 @@ const NONE = Object.freeze([]) as unknown as never[]
 /** Receives each span once, when it ends. */
 export type SpanSink = (span: FinishedSpan) => void
 
-class RecordingSpan implements Span, FinishedSpan {
+/** A span that records what it is given, and hands itself to its provider's sink when it ends. */
+export class RecordingSpan implements Span, FinishedSpan {
   readonly attributes: Attributes = {}
   events: SpanEvent[] = NONE
   links: SpanLink[] = NONE
@@ -224,7 +225,8 @@ class RecordingSpan implements Span, FinishedSpan {
   }
 }
 
-class EdgeTracer implements Tracer {
+/** Starts spans for one instrumentation scope. */
+export class EdgeTracer implements Tracer {
   readonly #scope: InstrumentationScope
   readonly #provider: EdgeTracerProvider
 
@@ -278,7 +280,8 @@ export class EdgeTracerProvider implements TracerProvider {
   /** Tail sampling: unsampled spans are recorded too, for the request's end to keep or drop. */
   recordUnsampled = false
 
-  readonly sink: SpanSink
+  /** Read as each span starts, so that `observeSpans` can wrap it. */
+  sink: SpanSink
 
   constructor(sink: SpanSink) {
     this.sink = sink

@@ -1,0 +1,43 @@
+import { trace } from '@opentelemetry/api'
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
+import { afterAll, beforeAll, expect, it, vi } from 'vitest'
+import { type Receiver, startReceiver } from '../../infra/receiver/server.ts'
+import type { SdkSpanProcessor } from '../exporter/sdk/types.ts'
+import { sdkExporters } from './sdk-exporters.ts'
+import { telemetry } from './telemetry.ts'
+
+let refusing: Receiver
+
+beforeAll(async () => {
+  refusing = await startReceiver({ respond: () => 400 })
+})
+afterAll(() => refusing?.close())
+
+it('reports a failed SDK export once, counts it by status, and keeps a throwing processor out of user code', async () => {
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+  const flushed: string[] = []
+  const throwing: SdkSpanProcessor = {
+    onStart: () => {
+      throw new Error('onStart broke')
+    },
+    onEnd: (span) => flushed.push(span.name),
+    forceFlush: () => Promise.reject(new Error('forceFlush broke')),
+    shutdown: async () => {},
+  }
+  telemetry.reset()
+  const transport = sdkExporters({ spanExporter: new OTLPTraceExporter({ url: `${refusing.url}/v1/traces` }), spanProcessors: [throwing] })
+  telemetry.configure({}, { serviceName: 'refused' }, transport)
+  const tracer = trace.getTracer('app')
+  expect(() => tracer.startSpan('first').end()).not.toThrow()
+  tracer.startSpan('second').end()
+  await telemetry.flush()
+  expect(flushed).toEqual(['first', 'second'])
+  const messages = warn.mock.calls.map((c) => String(c[0]))
+  expect(messages.filter((m) => m.includes("a span processor's onStart failed (onStart broke)"))).toHaveLength(1)
+  expect(messages.filter((m) => m.includes("a span processor's forceFlush failed (forceFlush broke)"))).toHaveLength(1)
+  expect(messages.filter((m) => m.startsWith('[edge-otel] export of traces failed (SDK exporter:') && m.includes('2 items were dropped'))).toHaveLength(1)
+  const exported = (await telemetry.meterProvider.collect()).flatMap((s) => s.metrics).find((m) => m.name === 'otel.sdk.exporter.span.exported')
+  expect(exported?.points).toEqual([expect.objectContaining({ value: 2, attributes: expect.objectContaining({ 'error.type': '400' }) })])
+  expect(refusing.requests).toHaveLength(0)
+  warn.mockRestore()
+})
