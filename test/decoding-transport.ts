@@ -1,7 +1,7 @@
 // For unit tests in Node: a Transport that decodes what the library sends with the independent
 // protobufjs decoder, and an ExecutionContext whose waitUntil promises the test can await.
 import { gunzipSync } from 'node:zlib'
-import { type ReceivedLog, type ReceivedMetric, type ReceivedSpan, decodeRequest, logsOf, metricsOf, spansOf } from '../infra/receiver/decode.ts'
+import { type ReceivedLog, type ReceivedMetric, type ReceivedSpan, decodeRequest, logsOf, metricsOf, spansOf } from '../middleware/testing/decode.ts'
 import type { OtlpPayload, Transport } from '../middleware/exporter/export.ts'
 
 export class DecodingTransport implements Transport {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
 import { parse } from 'smol-toml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
+import { type Receiver, startReceiver } from '../middleware/testing/receiver.ts'
 import { SERVER } from './trace-helpers.ts'
 import { createUserProject, typecheck, wrangler } from './user-project.ts'
 

@@ -1,6 +1,8 @@
 // Decodes OTLP requests with the protobufjs root generated from the official opentelemetry-proto
-// files (shipped by @opentelemetry/otlp-transformer@0.214.0). It shares no code with the
-// middleware's encoder, so a test that decodes here checks the bytes on the wire.
+// files (shipped by @opentelemetry/otlp-transformer@0.214.0, bundled into dist/testing.js). It shares
+// no code with the library's encoder, so a test that decodes here checks the bytes on the wire. The
+// one decoder of the project: the test kit, the tests, the bench and the viewer use it. Web APIs only,
+// so that it runs in workerd as in Node.
 import Long from 'long'
 import protobuf from 'protobufjs/minimal.js'
 import root from 'otlp-proto-root/build/src/generated/root.js'
@@ -31,7 +33,15 @@ const ID_KEYS = new Set(['traceId', 'spanId', 'parentSpanId'])
 
 function hexToBase64(hex: string): string {
   if (!/^([0-9a-f]{2})*$/.test(hex)) throw new Error(`id "${hex}" is not lowercase hex`)
-  return Buffer.from(hex, 'hex').toString('base64')
+  let binary = ''
+  for (let i = 0; i < hex.length; i += 2) binary += String.fromCharCode(Number.parseInt(hex.slice(i, i + 2), 16))
+  return btoa(binary)
+}
+
+function base64ToHex(base64: string): string {
+  let hex = ''
+  for (const c of atob(base64)) hex += c.charCodeAt(0).toString(16).padStart(2, '0')
+  return hex
 }
 
 /** OTLP/JSON writes ids as hex where the protobuf JSON mapping expects base64. */
@@ -72,7 +82,7 @@ export function decodeRequest(signal: string, contentType: string, body: Uint8Ar
   if (!type) throw new Error(`unknown signal ${signal}`)
   let message: unknown
   if (contentType.startsWith('application/json')) {
-    const json = JSON.parse(Buffer.from(body).toString('utf8'))
+    const json = JSON.parse(new TextDecoder().decode(body))
     if (!strictJson) return json
     const converted = idsToBase64(json)
     message = type.fromObject(converted)
@@ -91,7 +101,7 @@ function idsToHex(value: unknown): unknown {
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(value)) {
-      out[k] = ID_KEYS.has(k) && typeof v === 'string' ? Buffer.from(v, 'base64').toString('hex') : idsToHex(v)
+      out[k] = ID_KEYS.has(k) && typeof v === 'string' ? base64ToHex(v) : idsToHex(v)
     }
     return out
   }
