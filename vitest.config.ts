@@ -1,10 +1,18 @@
 import { defineConfig } from 'vitest/config'
+import { functionProject } from './test/kit/workers.ts'
 
 export default defineConfig({
   test: {
-    include: ['middleware/**/*.test.ts', 'test/**/*.test.ts', 'bench/*.test.ts'],
     globalSetup: ['test/build-library.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'node', include: ['middleware/**/*.test.ts', 'test/**/*.test.ts', 'bench/*.test.ts'] },
+      },
+      // The example functions' own tests, written with edge-otel/testing inside workerd.
+      { extends: true, ...functionProject('orders', 'functions/orders/wrangler.toml', ['inventory']) },
+    ],
   },
 })

@@ -1,7 +1,7 @@
 // vitest globalSetup: the example functions import `edge-otel` as users do, which resolves to the
 // package build (middleware/dist), so every test run rebuilds it from the current sources first.
-import { buildLibrary } from '../middleware/build.ts'
+import { buildLibrary, buildTesting } from '../middleware/build.ts'
 
 export default async function setup(): Promise<void> {
-  await buildLibrary()
+  await Promise.all([buildLibrary(), buildTesting()])
 }
