@@ -12,7 +12,10 @@ export default defineConfig({
         test: { name: 'node', include: ['middleware/**/*.test.ts', 'test/**/*.test.ts', 'bench/*.test.ts'] },
       },
       // The example functions' own tests, written with edge-otel/testing inside workerd.
+      { extends: true, ...functionProject('gateway', 'wrangler.toml', ['orders', 'inventory']) },
       { extends: true, ...functionProject('orders', 'functions/orders/wrangler.toml', ['inventory']) },
+      { extends: true, ...functionProject('inventory', 'functions/inventory/wrangler.toml') },
+      { extends: true, ...functionProject('fulfillment', 'functions/fulfillment/wrangler.toml') },
     ],
   },
 })
