@@ -11,7 +11,7 @@ export interface TelemetryCapture {
   transport: Transport
   /** Called as each flush starts (scheduled or immediate) with its promise. */
   onFlush(flushing: Promise<void>): void
-  /** Called as each invocation ends, before its flush. */
+  /** Called as each invocation ends (a request, batch or cron run), before its flush. */
   onInvocationEnd(): void
 }
 
@@ -62,12 +62,6 @@ export function captureTelemetry(capture: TelemetryCapture): CaptureControl {
       captureInto(capture)
     },
   )
-  wrap('requestEnded', (requestEnded) =>
-    function requestEndedCaptured() {
-      capture.onInvocationEnd()
-      return requestEnded.call(this)
-    },
-  )
   wrap('flush', (flush) =>
     function flushCaptured() {
       const flushing = flush.call(this) as Promise<void>
@@ -75,6 +69,16 @@ export function captureTelemetry(capture: TelemetryCapture): CaptureControl {
       return flushing
     },
   )
+  // Every invocation, of any handler kind, ends by counting itself in faas.invocations or faas.errors.
+  const own = runtime[property('own')] as Runtime
+  for (const counter of ['invocations', 'errors']) {
+    const instrument = own[property(counter)] as Runtime
+    const add = instrument.add as Method
+    instrument.add = function addCaptured(...args: unknown[]) {
+      capture.onInvocationEnd()
+      return add.apply(this, args)
+    }
+  }
   captureInto(capture)
   return {
     flush: () => (runtime.flush as Method).call(runtime) as Promise<void>,

@@ -20,7 +20,7 @@ export interface CollectedTelemetry<T> extends Telemetry {
 }
 
 interface Collection extends Telemetry {
-  /** Invocations ended and flushes started since the collection began. */
+  /** Invocations ended since the collection began. */
   ended: number
   errors: string[]
 }
@@ -48,7 +48,6 @@ function capture(): CaptureControl {
       },
     },
     onFlush(flush) {
-      for (const c of collections) c.ended++
       flushing.add(flush)
       flush.finally(() => flushing.delete(flush)).catch(() => {})
     },
