@@ -16,6 +16,8 @@ export default defineConfig({
       { extends: true, ...functionProject('orders', 'functions/orders/wrangler.toml', ['inventory']) },
       { extends: true, ...functionProject('inventory', 'functions/inventory/wrangler.toml') },
       { extends: true, ...functionProject('fulfillment', 'functions/fulfillment/wrangler.toml') },
+      // The template a user copies (examples/worker-with-tests), with its own vitest.config.ts.
+      'examples/worker-with-tests',
     ],
   },
 })
