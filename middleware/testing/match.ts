@@ -97,12 +97,21 @@ function checkShape(expectation: unknown, shape: Shape, path: string): string | 
   return undefined
 }
 
-function describe(v: unknown): string {
+/** An asymmetric matcher (`expect.any(Number)`) as vitest names it, or undefined for another value. */
+export function asymmetricName(v: unknown): string | undefined {
+  if (!v || typeof v !== 'object' || typeof (v as { asymmetricMatch?: unknown }).asymmetricMatch !== 'function') return undefined
+  const matcher = v as { toAsymmetricMatcher?: () => string; toString(): string }
+  return matcher.toAsymmetricMatcher?.() ?? matcher.toString()
+}
+
+export function describe(v: unknown): string {
   if (v instanceof RegExp) return String(v)
   if (typeof v === 'string') return `'${v}'`
   if (v === undefined || v === null || typeof v !== 'object') return String(v)
+  const matcher = asymmetricName(v)
+  if (matcher) return matcher
   try {
-    return JSON.stringify(v)
+    return JSON.stringify(v, (_, inner) => asymmetricName(inner) ?? (inner instanceof RegExp ? String(inner) : inner))
   } catch {
     return Object.prototype.toString.call(v)
   }

@@ -55,6 +55,9 @@ describe('toContainSpan', () => {
     expect(message).toContain('closest:\n  GET /carts/:id: kind is server, not client; attribute http.response.status_code is 200, not 201')
     expect(message).toMatch(/4 spans arrived:\n {2}trace [0-9a-f]{32}\n {2}└─ GET \/carts\/:id \(server\) \{http.request.method="GET", http.route="\/carts\/:id", http.response.status_code=200/)
     expect(message).toContain('     ├─ load cart (internal) service=shop\n     │  └─ read rows (internal) service=shop\n     └─ price cart (internal) service=shop')
+    expect(failure(() => expect(telemetry.spans).toContainSpan({ name: 'GET /carts/:id', attributes: { 'http.route': expect.any(Number) } }))).toContain(
+      `expected a span matching {"name":"GET /carts/:id","attributes":{"http.route":"Any<Number>"}}\nclosest:\n  GET /carts/:id: attribute http.route is '/carts/:id', not Any<Number>`,
+    )
   })
 
   it('says what is wrong with a malformed expectation', () => {

@@ -10,6 +10,7 @@ import {
   type SpanExpectation,
   type SpanTreeExpectation,
   checkLogExpectation,
+  describe,
   checkMetricExpectation,
   checkSpanExpectation,
   logDifferences,
@@ -42,9 +43,7 @@ function expectationKeys(e: SpanExpectation | SpanTreeExpectation): string[] {
   return [...Object.keys(e.attributes ?? {}), ...('children' in e ? (e.children ?? []).flatMap(expectationKeys) : [])]
 }
 
-function show(e: unknown): string {
-  return JSON.stringify(e, (_, v) => (v instanceof RegExp ? String(v) : v && typeof v === 'object' && 'asymmetricMatch' in v ? String(v) : v))
-}
+const show = describe
 
 /** Near misses: the spans of that name (or all, when it names none) and how each differs. */
 function nearMisses(spans: ReceivedSpan[], expectation: SpanExpectation, equals: Equals): string {
@@ -104,15 +103,16 @@ function toHaveMetric(this: State, received: unknown, expectation: MetricExpecta
 function toHaveLog(this: State, received: unknown, expectation: LogExpectation): Result {
   const logs = listOf<ReceivedLog>(received, 'logs', 'toHaveLog')
   checkLogExpectation(expectation)
-  const spans = Array.isArray(received) ? undefined : listOf<ReceivedSpan>(received, 'spans', 'toHaveLog')
-  if (typeof expectation.span === 'object' && !spans) {
+  const spans = (received as { spans?: unknown } | null)?.spans
+  const correlated = Array.isArray(spans) ? (spans as ReceivedSpan[]) : undefined
+  if (typeof expectation.span === 'object' && !correlated) {
     throw new TypeError('toHaveLog: expectation.span names a span, so give it the whole telemetry (expect(telemetry).toHaveLog(…)), not telemetry.logs')
   }
-  const match = logs.find((r) => logDifferences(r, expectation, spans, this.equals).length === 0)
+  const match = logs.find((r) => logDifferences(r, expectation, correlated, this.equals).length === 0)
   const misses = () =>
     logs
       .slice(0, 5)
-      .map((r) => `  ${JSON.stringify(r.body)}: ${logDifferences(r, expectation, spans, this.equals).join('; ')}`)
+      .map((r) => `  ${JSON.stringify(r.body)}: ${logDifferences(r, expectation, correlated, this.equals).join('; ')}`)
       .join('\n')
   return {
     pass: !!match,
