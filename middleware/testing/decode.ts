@@ -22,6 +22,7 @@ interface MessageType {
   toObject(message: unknown, options: Record<string, unknown>): Record<string, unknown>
 }
 
+/** The protobufjs message types of the three OTLP export requests, by signal. */
 export const TYPES: Record<string, MessageType> = {
   traces: proto.collector.trace.v1.ExportTraceServiceRequest,
   metrics: proto.collector.metrics.v1.ExportMetricsServiceRequest,
@@ -121,12 +122,14 @@ function anyValue(v: AnyValue | undefined): unknown {
   return undefined
 }
 
+/** OTLP KeyValues as a plain object (64-bit integers as numbers). */
 export function attributesOf(kvs: KeyValue[] | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const kv of kvs ?? []) out[kv.key] = anyValue(kv.value)
   return out
 }
 
+/** A span as it arrived: hex ids, `kind` as the OTLP SpanKind number (2 SERVER, 3 CLIENT, …), with its resource's attributes. */
 export interface ReceivedSpan {
   traceId: string
   spanId: string
@@ -145,6 +148,7 @@ export interface ReceivedSpan {
   scope: { name?: string; version?: string }
 }
 
+/** One data point: `value` for sums and gauges; `count`, `sum`, `min`, `max` and buckets for histograms. */
 export interface ReceivedPoint {
   attributes: Record<string, unknown>
   startTimeUnixNano: string
@@ -158,6 +162,7 @@ export interface ReceivedPoint {
   explicitBounds?: number[]
 }
 
+/** A metric as it arrived in one export, with its points and its resource's attributes. */
 export interface ReceivedMetric {
   name: string
   unit?: string
@@ -241,6 +246,7 @@ export function metricsOf(request: Obj): ReceivedMetric[] {
   })
 }
 
+/** A log record as it arrived, with the trace and span it was written in, if any. */
 export interface ReceivedLog {
   timeUnixNano: string
   severityNumber?: number

@@ -7,6 +7,7 @@ export type SpanKindName = 'internal' | 'server' | 'client' | 'producer' | 'cons
 
 /** OTLP SpanKind numbers by name. */
 export const SPAN_KINDS: Record<SpanKindName | 'unspecified', number> = { unspecified: 0, internal: 1, server: 2, client: 3, producer: 4, consumer: 5 }
+/** The name of an OTLP SpanKind number, as expectations write it. */
 export const kindName = (kind: number): string => Object.keys(SPAN_KINDS)[kind] ?? String(kind)
 
 /** A span status, as expectations name it. */
@@ -20,6 +21,7 @@ export type SeverityName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fata
 
 /** The lowest SeverityNumber of each severity range (OpenTelemetry logs data model). */
 export const SEVERITIES: Record<SeverityName, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 }
+/** The severity range a SeverityNumber falls in, e.g. 13 → WARN. */
 export function severityName(n: number | undefined): string {
   if (!n) return 'UNSPECIFIED'
   const names = Object.keys(SEVERITIES) as SeverityName[]

@@ -104,6 +104,7 @@ export function asymmetricName(v: unknown): string | undefined {
   return matcher.toAsymmetricMatcher?.() ?? matcher.toString()
 }
 
+/** A value as a failure message shows it. */
 export function describe(v: unknown): string {
   if (v instanceof RegExp) return String(v)
   if (typeof v === 'string') return `'${v}'`
@@ -125,11 +126,13 @@ export function checkSpanExpectation(expectation: unknown, path = 'expectation',
   if (tree) (expectation as SpanTreeExpectation).children?.forEach((c, i) => checkSpanExpectation(c, `${path}.children[${i}]`, true))
 }
 
+/** Throws a TypeError naming what is wrong with a metric expectation. */
 export function checkMetricExpectation(expectation: unknown): asserts expectation is MetricExpectation {
   const problem = checkShape(expectation, METRIC_SHAPE, 'expectation') ?? (isRecord(expectation) && expectation.name === undefined ? "expectation.name is missing; a metric expectation names its metric, e.g. { name: 'http.server.request.duration' }" : undefined)
   if (problem) throw new TypeError(problem)
 }
 
+/** Throws a TypeError naming what is wrong with a log expectation. */
 export function checkLogExpectation(expectation: unknown): asserts expectation is LogExpectation {
   const problem = checkShape(expectation, LOG_SHAPE, 'expectation')
   if (problem) throw new TypeError(problem)

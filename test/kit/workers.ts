@@ -24,9 +24,10 @@ async function auxiliaryWorker(name: string) {
 
 /**
  * A vitest project for one example function: its tests (functions/<name>/*.test.ts) run in workerd
- * with the function as main worker (`exports.default`), and `auxiliary` functions behind its service bindings.
+ * with the function as main worker (`exports.default`), and `auxiliary` functions behind its service
+ * bindings; `moreTests` are other files to run there.
  */
-export function functionProject(name: string, configPath: string, auxiliary: string[] = []): TestProjectInlineConfiguration {
+export function functionProject(name: string, configPath: string, auxiliary: string[] = [], moreTests: string[] = []): TestProjectInlineConfiguration {
   return {
     plugins: [
       cloudflareTest(async () => ({
@@ -34,6 +35,6 @@ export function functionProject(name: string, configPath: string, auxiliary: str
         miniflare: { workers: await Promise.all(auxiliary.map(auxiliaryWorker)) },
       })),
     ],
-    test: { name, include: [`functions/${name}/*.test.ts`] },
+    test: { name, include: [`functions/${name}/*.test.ts`, ...moreTests] },
   }
 }
