@@ -56,3 +56,9 @@ describe('collectTelemetry', () => {
     await expect(collectTelemetry(() => app.request('/items/4'), { timeout: -1 })).rejects.toThrow(/timeout option is -1; give a number of ms above 0/)
   })
 })
+
+describe('collectTelemetry and a failing function', () => {
+  it('rejects with what the function threw', async () => {
+    await expect(collectTelemetry(() => Promise.reject(new RangeError('the test failed first')))).rejects.toThrow(RangeError)
+  })
+})

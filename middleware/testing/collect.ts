@@ -103,8 +103,11 @@ export async function collectTelemetry<T>(run: () => T | Promise<T>, options: Co
     await hold.flush()
     return result
   }
+  const running = steps()
+  // Settled after a timeout, it has no one left to tell.
+  running.catch(() => {})
   try {
-    const result = await Promise.race([steps(), expired])
+    const result = await Promise.race([running, expired])
     if (collection.errors.length) throw new Error(`collectTelemetry: ${collection.errors.join('; ')}`)
     return { result: result as Awaited<T>, spans: collection.spans, metrics: collection.metrics, logs: collection.logs }
   } catch (error) {
