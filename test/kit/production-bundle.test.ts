@@ -21,6 +21,13 @@ describe('edge-otel/testing in production bundles', () => {
     expect(marksIn(await readFile(TESTING_DIST, 'utf8'))).toEqual(KIT_MARKS)
   })
 
+  it('imports only edge-otel, vitest and (when a collector starts) Node modules: no OpenTelemetry SDK', async () => {
+    const code = await readFile(TESTING_DIST, 'utf8')
+    const imports = [...code.matchAll(/\bfrom\s*"([^"]+)"|\bimport\(\s*"([^"]+)"\s*\)/g)].map((m) => m[1] ?? m[2])
+    expect([...new Set(imports)].sort()).toEqual(['edge-otel', 'node:http', 'node:zlib', 'vitest'])
+    expect(code).not.toMatch(/@opentelemetry\/sdk/)
+  })
+
   it('is nowhere in dist/index.js, the main entry', async () => {
     expect(marksIn(await readFile(DIST, 'utf8'))).toEqual([])
   })
