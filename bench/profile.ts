@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { build } from 'esbuild'
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
-import { startReceiver } from '../infra/receiver/server.ts'
+import { startReceiver } from '../middleware/testing/receiver.ts'
 import { CONDITIONS, ROOT } from './build.ts'
 
 const variant = process.argv[2] ?? 'edge-otel'

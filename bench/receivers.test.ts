@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { TYPES } from '../infra/receiver/decode.ts'
+import { TYPES } from '../middleware/testing/decode.ts'
 import { startInlineReceivers, startReceiverProcess } from './receivers.ts'
 
 const id = (bytes: number, fill: number) => Buffer.alloc(bytes, fill).toString('base64')

@@ -4,7 +4,7 @@
 // loop, or here with BENCH_RECEIVER=inline.
 import { type ChildProcess, fork } from 'node:child_process'
 import { resolve } from 'node:path'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
+import { type Receiver, startReceiver } from '../middleware/testing/receiver.ts'
 
 /** What one variant's receiver has taken in so far. */
 export interface ExportCounts {

@@ -11,9 +11,9 @@
 //   stay as they are, and so does every name an external type declares unless it is in AUDITED:
 //   `build.test.ts` checks the lists.
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { Extractor, ExtractorConfig, ExtractorLogLevel, type ExtractorMessage } from '@microsoft/api-extractor'
@@ -28,6 +28,10 @@ export const ENTRY = fileURLToPath(new URL('./index.ts', import.meta.url))
 export const SDK_ENTRY = fileURLToPath(new URL('./opentelemetry-sdk.ts', import.meta.url))
 export const DIST = fileURLToPath(new URL('./dist/index.js', import.meta.url))
 export const TYPES = fileURLToPath(new URL('./dist/index.d.ts', import.meta.url))
+/** `edge-otel/testing`, the test kit: its own file, which no worker's bundle reaches. */
+export const TESTING_ENTRY = fileURLToPath(new URL('./testing/index.ts', import.meta.url))
+export const TESTING_DIST = fileURLToPath(new URL('./dist/testing.js', import.meta.url))
+export const TESTING_TYPES = fileURLToPath(new URL('./dist/testing.d.ts', import.meta.url))
 const PACKAGE = fileURLToPath(new URL('.', import.meta.url))
 
 /**
@@ -126,6 +130,60 @@ export async function buildLibrary(outfile = DIST): Promise<void> {
   )
 }
 
+/**
+ * The test kit's modules import the library only through its main entry (`../index.ts`), which stays
+ * the package's own `edge-otel` import: the kit and the worker under test then share one telemetry
+ * runtime per isolate. Any other library module it reaches would be a second copy, so it fails the build.
+ */
+const mainEntryExternal: Plugin = {
+  name: 'main-entry-external',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const path = join(args.resolveDir, args.path)
+      if (path === ENTRY) return { path: 'edge-otel', external: true }
+      if (path.startsWith(PACKAGE) && !path.startsWith(dirname(TESTING_ENTRY))) {
+        return { errors: [{ text: `${args.importer} imports ${args.path}: the test kit reaches the library only through ../index.ts` }] }
+      }
+      return undefined
+    })
+  },
+}
+
+/**
+ * Builds `dist/testing.js`: the kit, its protobuf decoder (protobufjs and the generated OTLP types,
+ * bundled) and nothing of the library but imports of `edge-otel`; vitest stays the user's.
+ */
+export async function buildTesting(outfile = TESTING_DIST): Promise<void> {
+  // The names the library's build gives its internal properties, for the kit's hold on the runtime.
+  const { mangleCache } = await build({ ...buildOptions(), write: false, sourcemap: false, mangleCache: {} })
+  const { outputFiles = [] } = await build({
+    entryPoints: [TESTING_ENTRY],
+    outfile,
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    mainFields: ['module', 'main'],
+    external: ['@opentelemetry/api', 'hono', 'hono/*', 'vitest', 'node:*', 'cloudflare:*'],
+    plugins: [mainEntryExternal],
+    define: { EDGE_OTEL_PROPERTY_NAMES: JSON.stringify(mangleCache ?? {}) },
+    minify: true,
+    sourcemap: true,
+    // protobufjs looks for optional modules with eval('require'), in a try; workerd refuses it, and it goes on without.
+    logOverride: { 'direct-eval': 'silent' },
+    logLevel: 'warning',
+  })
+  await mkdir(dirname(outfile), { recursive: true })
+  await Promise.all(
+    outputFiles.map(async (f) => {
+      const partial = `${f.path}.${process.pid}.partial`
+      await writeFile(partial, f.contents)
+      await rename(partial, f.path)
+    }),
+  )
+}
+
 /** Compresses esbuild's output a second time and writes it in place, file by file, by rename. */
 async function writeBuild(outputFiles: OutputFile[], outfile: string): Promise<void> {
   const code = outputFiles.find((f) => f.path.endsWith('.js'))!
@@ -177,6 +235,19 @@ async function compress(code: string, map: string, outfile: string): Promise<{ c
 }
 
 
+const AUGMENTATION = /^declare module ['"][^'"]+['"] \{\n[\s\S]*?^\}\n/gm
+
+/**
+ * API Extractor leaves out `declare module '…'` blocks (the test kit's matchers on vitest's `expect`):
+ * each one in the emitted declarations is added to the rolled-up file as it is.
+ */
+async function appendAugmentations(emitted: string, outfile: string): Promise<void> {
+  const files = (await readdir(emitted, { recursive: true })).filter((f) => f.endsWith('.d.ts'))
+  const blocks: string[] = []
+  for (const file of files) blocks.push(...((await readFile(join(emitted, file), 'utf8')).match(AUGMENTATION) ?? []))
+  if (blocks.length) await writeFile(outfile, `${await readFile(outfile, 'utf8')}\n${blocks.join('\n')}`)
+}
+
 const TSC = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin/tsc')
 
 /** What the library's sources are compiled against, as in the repository's tsconfig.json. */
@@ -195,7 +266,8 @@ export async function buildTypes(outfile = TYPES): Promise<void> {
   await Promise.all([extractTypes(ENTRY, outfile), extractTypes(SDK_ENTRY, sdkFileBeside(outfile))])
 }
 
-async function extractTypes(entry: string, outfile: string): Promise<void> {
+/** Rolls the declarations of one entry (`index.ts`, `opentelemetry-sdk.ts`, `testing/index.ts`) into `outfile`. */
+export async function extractTypes(entry: string, outfile: string): Promise<void> {
   // Inside the package (so that the declarations resolve `hono` and `@opentelemetry/api` as the sources
   // do) but outside dist/, which `npm pack` packs.
   const emitted = await mkdtemp(join(PACKAGE, '.types-'))
@@ -210,7 +282,7 @@ async function extractTypes(entry: string, outfile: string): Promise<void> {
     const config = ExtractorConfig.prepare({
       configObject: {
         projectFolder: PACKAGE,
-        mainEntryPointFilePath: join(emitted, entry.split(/[\\/]/).pop()!.replace(/\.ts$/, '.d.ts')),
+        mainEntryPointFilePath: join(emitted, relative(PACKAGE, entry).replace(/\.ts$/, '.d.ts')),
         // The declarations are read as a Workers project reads them: without @types/node.
         compiler: {
           overrideTsconfig: {
@@ -251,9 +323,12 @@ async function extractTypes(entry: string, outfile: string): Promise<void> {
       await rm(outfile, { force: true })
       throw new Error(`the package's types:\n${problems.join('\n')}`)
     }
+    await appendAugmentations(emitted, outfile)
   } finally {
     await rm(emitted, { recursive: true, force: true })
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await Promise.all([buildLibrary(), buildTypes(), buildViewer()])
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await Promise.all([buildLibrary(), buildTesting(), buildTypes(), extractTypes(TESTING_ENTRY, TESTING_TYPES), buildViewer()])
+}

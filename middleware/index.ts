@@ -20,3 +20,6 @@ export type { HandlerOptions } from './workers/invocation.ts'
 export { traceResponse, type TraceResponseOptions } from './hono/response-headers.ts'
 export { captureConsole, log, type Severity } from './runtime/logs.ts'
 export { TailSampler, tailSampling, type TailSamplingOptions } from './runtime/tail-sampling.ts'
+import { telemetry } from './runtime/telemetry.ts'
+/** The isolate's telemetry runtime, for `edge-otel/testing` only: not an API, and it changes without notice. */
+export const internalTelemetry: unknown = telemetry

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import { resolve } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
+import { type Receiver, startReceiver } from '../middleware/testing/receiver.ts'
 import { type RunningFunctions, exampleFunctions, startFunctions } from './functions.ts'
 import { CLIENT, ORDER_TRACE_SIZE, SERVER, find } from './trace-helpers.ts'
 

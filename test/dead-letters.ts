@@ -2,7 +2,7 @@
 // test, so tests can see what landed there.
 import { createServer } from 'node:http'
 import { resolve } from 'node:path'
-import type { Receiver } from '../infra/receiver/server.ts'
+import type { Receiver } from '../middleware/testing/receiver.ts'
 import { type RunningFunctions, type WorkerSpec, exampleFunctions, startExamplesWithReceiver } from './functions.ts'
 
 export interface DeadLetterRecorder {

@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { resolve } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
+import { type Receiver, startReceiver } from '../middleware/testing/receiver.ts'
 
 const ROOT = resolve(import.meta.dirname, '..')
 let child: ChildProcess | undefined

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { Receiver } from '../infra/receiver/server.ts'
+import type { Receiver } from '../middleware/testing/receiver.ts'
 import { type RunningFunctions, startExamplesWithReceiver } from './functions.ts'
 import { CLIENT, ORDER_TRACE_SIZE, SERVER, STATUS_ERROR, byTrace, find, orderTrace } from './trace-helpers.ts'
 

@@ -6,7 +6,7 @@ import { build } from 'esbuild'
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
 import { parse } from 'smol-toml'
 import { readFileSync } from 'node:fs'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
+import { type Receiver, startReceiver } from '../middleware/testing/receiver.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 

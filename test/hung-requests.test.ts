@@ -2,7 +2,7 @@
 // http.server.active_requests at 0 and nothing held for tail sampling, once EDGE_OTEL_REQUEST_TIMEOUT passes.
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
+import { type Receiver, startReceiver } from '../middleware/testing/receiver.ts'
 import { type RunningFunctions, startFunctions } from './functions.ts'
 
 const HUNG = 1000

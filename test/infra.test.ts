@@ -6,8 +6,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import type { Receiver } from '../infra/receiver/server.ts'
-import type { ReceivedMetric } from '../infra/receiver/decode.ts'
+import type { Receiver } from '../middleware/testing/receiver.ts'
+import type { ReceivedMetric } from '../middleware/testing/decode.ts'
 import { type RunningFunctions, startExamplesWithReceiver } from './functions.ts'
 
 const INFRA = resolve(import.meta.dirname, '../infra')

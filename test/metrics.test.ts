@@ -1,7 +1,7 @@
 // Exactness: counts pushed as deltas by several isolates add up to exactly what was served.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ReceivedMetric } from '../infra/receiver/decode.ts'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
+import type { ReceivedMetric } from '../middleware/testing/decode.ts'
+import { type Receiver, startReceiver } from '../middleware/testing/receiver.ts'
 import { type RunningFunctions, exampleFunctions, startFunctions } from './functions.ts'
 
 interface Plan {

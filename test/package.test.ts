@@ -6,8 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
 import { parse } from 'smol-toml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
-import { SERVER } from './trace-helpers.ts'
+import { type TestCollector, startTestCollector } from '../middleware/testing/index.ts'
 import { createUserProject, typecheck, wrangler } from './user-project.ts'
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
@@ -31,8 +30,16 @@ describe('npm pack of middleware/, installed into a fresh Workers project', () =
     expect(tsc.code, `tsc (TypeScript 7) reported:\n${tsc.output}`).toBe(0)
   }, 120_000)
 
+  it('ships the test kit as its own entry, edge-otel/testing, with its types', async () => {
+    const installed = join(dir, 'node_modules/edge-otel')
+    const pkg = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as { exports: Record<string, { types: string; default: string }> }
+    expect(pkg.exports['./testing']).toEqual({ types: './dist/testing.d.ts', default: './dist/testing.js' })
+    expect(await readFile(join(installed, 'dist/testing.js'), 'utf8')).toContain('from"edge-otel"')
+    expect(await readFile(join(installed, 'dist/testing.d.ts'), 'utf8')).toContain('export declare function collectTelemetry')
+  })
+
   describe('built by wrangler deploy --dry-run, in workerd, exporting to a receiver', () => {
-    let receiver: Receiver | undefined
+    let receiver: TestCollector | undefined
     let mf: Miniflare | undefined
 
     afterAll(async () => {
@@ -45,7 +52,7 @@ describe('npm pack of middleware/, installed into a fresh Workers project', () =
       expect(build.code, `wrangler deploy --dry-run reported:\n${build.output}`).toBe(0)
 
       const config = parse(await readFile(join(dir, 'wrangler.toml'), 'utf8')) as { compatibility_date: string; compatibility_flags: string[] }
-      receiver = await startReceiver()
+      receiver = await startTestCollector()
       mf = new Miniflare(
         convertV4MiniflareOptions({
           workers: [
@@ -66,14 +73,15 @@ describe('npm pack of middleware/, installed into a fresh Workers project', () =
       const response = await mf.dispatchFetch('http://127.0.0.1:8787/hello/world')
       expect(await response.text()).toBe('Hello world')
 
-      const r = receiver
-      await r.waitFor(() => r.spans.some((s) => s.kind === SERVER), 10_000, 'the SERVER span')
-      const span = r.spans.find((s) => s.kind === SERVER)!
-      expect(span.name).toBe('GET /hello/:name')
-      expect(span.attributes).toMatchObject({ 'http.route': '/hello/:name', 'http.response.status_code': 200 })
+      // The collector's waitFor rejects on a request it could not decode.
+      const telemetry = await receiver.waitFor((t) => t.spans.length > 0 && t.metrics.length > 0, { timeout: 10_000 })
       const pkg = JSON.parse(await readFile(join(ROOT, 'middleware/package.json'), 'utf8')) as { version: string }
-      expect(span.resource).toMatchObject({ 'service.name': 'user-worker', 'telemetry.sdk.name': 'edge-otel', 'telemetry.sdk.version': pkg.version })
-      expect(r.errors).toEqual([])
+      expect(telemetry).toContainSpan({
+        name: 'GET /hello/:name',
+        kind: 'server',
+        attributes: { 'http.route': '/hello/:name', 'http.response.status_code': 200 },
+        resource: { 'service.name': 'user-worker', 'telemetry.sdk.name': 'edge-otel', 'telemetry.sdk.version': pkg.version },
+      })
     }, 120_000)
   })
 })

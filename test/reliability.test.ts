@@ -1,7 +1,7 @@
 // The exporter under a struggling collector, in workerd: retries that respect Retry-After,
 // data delivered exactly once, and user requests that never wait for telemetry.
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
+import { type Receiver, startReceiver } from '../middleware/testing/receiver.ts'
 import { deadLetterRecorder, until } from './dead-letters.ts'
 import { type RunningFunctions, exampleFunctions, startFunctions } from './functions.ts'
 import { ORDER_TRACE_SIZE } from './trace-helpers.ts'

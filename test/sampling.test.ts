@@ -2,8 +2,8 @@
 // errors and slow requests always kept under tail sampling, and no trace ever partly kept.
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ReceivedSpan } from '../infra/receiver/decode.ts'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
+import type { ReceivedSpan } from '../middleware/testing/decode.ts'
+import { type Receiver, startReceiver } from '../middleware/testing/receiver.ts'
 import { type RunningFunctions, type WorkerSpec, exampleFunctions, startFunctions } from './functions.ts'
 import { CLIENT, ORDER_TRACE_SIZE, SERVER, byTrace, find, orderTrace } from './trace-helpers.ts'
 

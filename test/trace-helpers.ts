@@ -1,5 +1,5 @@
 import { expect } from 'vitest'
-import type { ReceivedSpan } from '../infra/receiver/decode.ts'
+import type { ReceivedSpan } from '../middleware/testing/decode.ts'
 
 export const SERVER = 2
 export const CLIENT = 3

@@ -8,7 +8,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { TYPES } from '../infra/receiver/decode.ts'
+import { TYPES } from '../middleware/testing/decode.ts'
 import { run } from './user-project.ts'
 
 const ROOT = resolve(import.meta.dirname, '..')

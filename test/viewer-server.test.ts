@@ -2,7 +2,7 @@
 // event stream, the bound on traces, and requests meant to break it.
 import { gzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
-import { TYPES } from '../infra/receiver/decode.ts'
+import { TYPES } from '../middleware/testing/decode.ts'
 import { type Viewer, type ViewerOptions, startViewer } from '../infra/viewer/viewer.ts'
 
 let viewer: Viewer | undefined

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { startReceiver } from '../infra/receiver/server.ts'
+import { startReceiver } from '../middleware/testing/receiver.ts'
 import { exampleFunctions, startFunctions } from './functions.ts'
 
 const suite = process.env.W3C_SUITE_DIR

@@ -1,6 +1,6 @@
 // The local trace viewer: an OTLP/HTTP receiver whose port also serves the trace list, each trace's
 // waterfall and the request metrics, live. `npm run dev` starts it, and so does `npx edge-otel-viewer`.
-import { startReceiver } from '../receiver/server.ts'
+import { startReceiver } from '../../middleware/testing/receiver.ts'
 import { EventStream } from './events.ts'
 import { DEFAULT_INGEST_LIMITS, durationPointsFromExport, logsFromExport, spansFromExport } from './ingest.ts'
 import { RequestMetrics } from './metrics.ts'

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Receiver, startReceiver } from '../../infra/receiver/server.ts'
+import { type Receiver, startReceiver } from '../testing/receiver.ts'
 import { ExportError, encodeTraces } from './export.ts'
 import { OtlpHttpTransport, RETRYABLE_STATUSES, backoff, parseRetryAfter, readPartialSuccessProto } from './http.ts'
 import { otlpJson, readPartialSuccessJson } from './json/encode.ts'

@@ -1,7 +1,7 @@
 import { trace } from '@opentelemetry/api'
 import { Hono } from 'hono'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { startReceiver } from '../../infra/receiver/server.ts'
+import { startReceiver } from '../testing/receiver.ts'
 import { DecodingTransport, executionContext } from '../../test/decoding-transport.ts'
 import { captureConsole, log } from './logs.ts'
 import { otel } from '../hono/otel.ts'

@@ -1,7 +1,7 @@
 import { trace } from '@opentelemetry/api'
 import { Hono } from 'hono'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { decodeRequest, spansOf } from '../../infra/receiver/decode.ts'
+import { decodeRequest, spansOf } from '../testing/decode.ts'
 import { DecodingTransport, executionContext } from '../../test/decoding-transport.ts'
 import { otel } from '../hono/otel.ts'
 import { MAX_HELD_TRACES, tailSampling } from './tail-sampling.ts'

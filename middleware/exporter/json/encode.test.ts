@@ -1,6 +1,6 @@
 import { type MeterOptions, SpanKind, type TracerOptions, ValueType } from '@opentelemetry/api'
 import { describe, expect, it } from 'vitest'
-import { decodeRequest, metricsOf, spansOf } from '../../../infra/receiver/decode.ts'
+import { decodeRequest, metricsOf, spansOf } from '../../testing/decode.ts'
 import { EdgeMeterProvider } from '../../sdk/metrics/metrics.ts'
 import { encodeMetricsJson, encodeTracesJson } from './encode.ts'
 import { encodeMetricsProto, encodeTracesProto } from '../proto/encode.ts'

@@ -1,6 +1,6 @@
 import { type MeterOptions, SpanKind, SpanStatusCode, type TracerOptions, ValueType } from '@opentelemetry/api'
 import { describe, expect, it } from 'vitest'
-import { attributesOf, decodeRequest, metricsOf, spansOf } from '../../../infra/receiver/decode.ts'
+import { attributesOf, decodeRequest, metricsOf, spansOf } from '../../testing/decode.ts'
 import { EdgeMeterProvider } from '../../sdk/metrics/metrics.ts'
 import { encodeMetricsProto, encodeTracesProto } from './encode.ts'
 import { W3CTraceState } from '../../sdk/propagation.ts'

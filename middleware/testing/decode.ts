@@ -1,6 +1,8 @@
 // Decodes OTLP requests with the protobufjs root generated from the official opentelemetry-proto
-// files (shipped by @opentelemetry/otlp-transformer@0.214.0). It shares no code with the
-// middleware's encoder, so a test that decodes here checks the bytes on the wire.
+// files (shipped by @opentelemetry/otlp-transformer@0.214.0, bundled into dist/testing.js). It shares
+// no code with the library's encoder, so a test that decodes here checks the bytes on the wire. The
+// one decoder of the project: the test kit, the tests, the bench and the viewer use it. Web APIs only,
+// so that it runs in workerd as in Node.
 import Long from 'long'
 import protobuf from 'protobufjs/minimal.js'
 import root from 'otlp-proto-root/build/src/generated/root.js'
@@ -20,6 +22,7 @@ interface MessageType {
   toObject(message: unknown, options: Record<string, unknown>): Record<string, unknown>
 }
 
+/** The protobufjs message types of the three OTLP export requests, by signal. */
 export const TYPES: Record<string, MessageType> = {
   traces: proto.collector.trace.v1.ExportTraceServiceRequest,
   metrics: proto.collector.metrics.v1.ExportMetricsServiceRequest,
@@ -31,7 +34,15 @@ const ID_KEYS = new Set(['traceId', 'spanId', 'parentSpanId'])
 
 function hexToBase64(hex: string): string {
   if (!/^([0-9a-f]{2})*$/.test(hex)) throw new Error(`id "${hex}" is not lowercase hex`)
-  return Buffer.from(hex, 'hex').toString('base64')
+  let binary = ''
+  for (let i = 0; i < hex.length; i += 2) binary += String.fromCharCode(Number.parseInt(hex.slice(i, i + 2), 16))
+  return btoa(binary)
+}
+
+function base64ToHex(base64: string): string {
+  let hex = ''
+  for (const c of atob(base64)) hex += c.charCodeAt(0).toString(16).padStart(2, '0')
+  return hex
 }
 
 /** OTLP/JSON writes ids as hex where the protobuf JSON mapping expects base64. */
@@ -72,7 +83,7 @@ export function decodeRequest(signal: string, contentType: string, body: Uint8Ar
   if (!type) throw new Error(`unknown signal ${signal}`)
   let message: unknown
   if (contentType.startsWith('application/json')) {
-    const json = JSON.parse(Buffer.from(body).toString('utf8'))
+    const json = JSON.parse(new TextDecoder().decode(body))
     if (!strictJson) return json
     const converted = idsToBase64(json)
     message = type.fromObject(converted)
@@ -91,7 +102,7 @@ function idsToHex(value: unknown): unknown {
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(value)) {
-      out[k] = ID_KEYS.has(k) && typeof v === 'string' ? Buffer.from(v, 'base64').toString('hex') : idsToHex(v)
+      out[k] = ID_KEYS.has(k) && typeof v === 'string' ? base64ToHex(v) : idsToHex(v)
     }
     return out
   }
@@ -111,12 +122,14 @@ function anyValue(v: AnyValue | undefined): unknown {
   return undefined
 }
 
+/** OTLP KeyValues as a plain object (64-bit integers as numbers). */
 export function attributesOf(kvs: KeyValue[] | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const kv of kvs ?? []) out[kv.key] = anyValue(kv.value)
   return out
 }
 
+/** A span as it arrived: hex ids, `kind` as the OTLP SpanKind number (2 SERVER, 3 CLIENT, …), with its resource's attributes. */
 export interface ReceivedSpan {
   traceId: string
   spanId: string
@@ -135,6 +148,7 @@ export interface ReceivedSpan {
   scope: { name?: string; version?: string }
 }
 
+/** One data point: `value` for sums and gauges; `count`, `sum`, `min`, `max` and buckets for histograms. */
 export interface ReceivedPoint {
   attributes: Record<string, unknown>
   startTimeUnixNano: string
@@ -148,6 +162,7 @@ export interface ReceivedPoint {
   explicitBounds?: number[]
 }
 
+/** A metric as it arrived in one export, with its points and its resource's attributes. */
 export interface ReceivedMetric {
   name: string
   unit?: string
@@ -231,6 +246,7 @@ export function metricsOf(request: Obj): ReceivedMetric[] {
   })
 }
 
+/** A log record as it arrived, with the trace and span it was written in, if any. */
 export interface ReceivedLog {
   timeUnixNano: string
   severityNumber?: number

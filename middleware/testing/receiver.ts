@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { gunzipSync } from 'node:zlib'
+// A real OTLP/HTTP receiver on loopback, in Node. Its Node modules are loaded when it starts, so that
+// importing the test kit in workerd does not need them.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { type ReceivedLog, type ReceivedMetric, type ReceivedSpan, decodeRequest, logsOf, metricsOf, spansOf } from './decode.ts'
 
 export interface ReceivedRequest {
@@ -82,7 +83,7 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   })
 }
 
-function gunzip(body: Buffer, maxBytes: number): Buffer {
+function gunzip(gunzipSync: typeof import('node:zlib').gunzipSync, body: Buffer, maxBytes: number): Buffer {
   try {
     return gunzipSync(body, Number.isFinite(maxBytes) ? { maxOutputLength: maxBytes } : {})
   } catch (error) {
@@ -91,7 +92,9 @@ function gunzip(body: Buffer, maxBytes: number): Buffer {
   }
 }
 
+/** Starts a receiver on 127.0.0.1 (or `options.host`) that decodes each export and keeps what it holds. */
 export async function startReceiver(options: ReceiverOptions = {}): Promise<Receiver> {
+  const [{ createServer }, { gunzipSync }] = await Promise.all([import('node:http'), import('node:zlib')])
   const spans: ReceivedSpan[] = []
   const metrics: ReceivedMetric[] = []
   const logs: ReceivedLog[] = []
@@ -117,7 +120,7 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
     try {
       let body = await readBody(req, maxBodyBytes)
       const wireBytes = body.length
-      if (req.headers['content-encoding'] === 'gzip') body = gunzip(body, maxBodyBytes)
+      if (req.headers['content-encoding'] === 'gzip') body = gunzip(gunzipSync, body, maxBodyBytes)
       const contentType = String(req.headers['content-type'] ?? '')
       const record: ReceivedRequest = { signal, contentType, wireBytes, bytes: body.length, headers: req.headers }
       const decided = (await options.respond?.(record)) ?? 200

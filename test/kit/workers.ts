@@ -1,0 +1,40 @@
+// Cloudflare's vitest integration for the example functions: each function's tests run inside
+// workerd with the function as the project's main worker, configured by its wrangler.toml, and the
+// functions it calls as auxiliary workers, bundled as test/functions.ts bundles them for Miniflare.
+import { resolve } from 'node:path'
+import { cloudflareTest } from '@cloudflare/vitest-plugin'
+import type { TestProjectInlineConfiguration } from 'vitest/config'
+import { bundle, exampleFunctions } from '../functions.ts'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+
+/** An auxiliary worker from its wrangler.toml, in the integration's (Miniflare v4) option shape. */
+async function auxiliaryWorker(name: string) {
+  const spec = exampleFunctions().find((f) => f.name === name)
+  if (!spec) throw new Error(`no example function named ${name}`)
+  // Whatever else the spec carries (bindings named as Miniflare names them) goes along as it is.
+  const { entry, vars, services, ...rest } = spec
+  return {
+    ...rest,
+    modules: [{ type: 'ESModule' as const, path: resolve(ROOT, `.miniflare/${name}.mjs`), contents: await bundle(entry) }],
+    bindings: vars,
+    serviceBindings: services,
+  }
+}
+
+/**
+ * A vitest project for one example function: its tests (functions/<name>/*.test.ts) run in workerd
+ * with the function as main worker (`exports.default`), and `auxiliary` functions behind its service
+ * bindings; `moreTests` are other files to run there.
+ */
+export function functionProject(name: string, configPath: string, auxiliary: string[] = [], moreTests: string[] = []): TestProjectInlineConfiguration {
+  return {
+    plugins: [
+      cloudflareTest(async () => ({
+        wrangler: { configPath: resolve(ROOT, configPath) },
+        miniflare: { workers: await Promise.all(auxiliary.map(auxiliaryWorker)) },
+      })),
+    ],
+    test: { name, include: [`functions/${name}/*.test.ts`, ...moreTests] },
+  }
+}
