@@ -7,6 +7,7 @@ import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
 import { parse } from 'smol-toml'
 import { readFileSync, readdirSync } from 'node:fs'
 import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
+import { STOCK } from '../shared/catalog.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -81,7 +82,15 @@ export interface WorkerSpec {
   analyticsEngineDatasets?: Record<string, { dataset: string }>
   /** D1 migrations folders (absolute) by binding name, applied in file order when the workers start. */
   d1Migrations?: Record<string, string>
+  /** KV entries put before the workers serve, by binding name. */
+  kvSeed?: Record<string, Record<string, string>>
 }
+
+/**
+ * The tests start with inventory's stock cache warm (every SKU cached, as in a shop that has been
+ * running), so one GET /orders/:id has one KV span; test/functions.test.ts evicts a SKU for the miss path.
+ */
+const WARM_STOCK_CACHE = { STOCK_CACHE: Object.fromEntries(Object.values(STOCK).map((s) => [`stock:${s.sku}`, JSON.stringify(s)])) }
 
 /** The three example functions as their wrangler.toml files describe them. */
 export function exampleFunctions(): WorkerSpec[] {
@@ -104,6 +113,7 @@ export function exampleFunctions(): WorkerSpec[] {
       kvNamespaces: Object.fromEntries((c.kv_namespaces ?? []).map((k) => [k.binding, k.id])),
       d1Databases: Object.fromEntries((c.d1_databases ?? []).map((d) => [d.binding, d.database_id])),
       r2Buckets: Object.fromEntries((c.r2_buckets ?? []).map((r) => [r.binding, r.bucket_name])),
+      kvSeed: c.name === 'inventory' ? WARM_STOCK_CACHE : undefined,
       d1Migrations: Object.fromEntries(
         (c.d1_databases ?? []).map((d) => [d.binding, resolve(dirname(resolve(ROOT, path)), d.migrations_dir ?? 'migrations')]),
       ),
@@ -162,6 +172,10 @@ export async function startFunctions(specs: WorkerSpec[], vars: Record<string, s
   await mf.ready
   for (const spec of specs) {
     for (const [binding, dir] of Object.entries(spec.d1Migrations ?? {})) await applyMigrations(await mf.getD1Database(binding, spec.name), dir)
+    for (const [binding, entries] of Object.entries(spec.kvSeed ?? {})) {
+      const kv = await mf.getKVNamespace(binding, spec.name)
+      for (const [key, value] of Object.entries(entries)) await kv.put(key, value)
+    }
   }
   return {
     mf,

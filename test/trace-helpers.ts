@@ -24,12 +24,13 @@ export function find(spans: ReceivedSpan[], service: string, kind: number, name?
   return found[0]
 }
 
-/** The spans one GET /orders/:id produces across gateway → orders → inventory. */
-export const ORDER_TRACE_SIZE = 6
+/** The spans one GET /orders/:id produces across gateway → orders → inventory, with inventory's stock cache warm. */
+export const ORDER_TRACE_SIZE = 8
 
 /**
- * The six spans of one GET /orders/:id (gateway SERVER and CLIENT, orders SERVER, its "load order"
- * span and CLIENT, inventory SERVER), after checking each one's parent.
+ * The eight spans of one GET /orders/:id (gateway SERVER and CLIENT, orders SERVER, its "load order"
+ * span with the D1 query under it, and its CLIENT to inventory, inventory SERVER and its KV read),
+ * after checking each one's parent.
  */
 export function orderTrace(spans: ReceivedSpan[]) {
   const t = {
@@ -37,13 +38,17 @@ export function orderTrace(spans: ReceivedSpan[]) {
     gatewayClient: find(spans, 'gateway', CLIENT),
     ordersServer: find(spans, 'orders', SERVER),
     ordersUser: find(spans, 'orders', INTERNAL, 'load order'),
-    ordersClient: find(spans, 'orders', CLIENT),
+    ordersQuery: find(spans, 'orders', CLIENT, 'd1_first'),
+    ordersClient: find(spans, 'orders', CLIENT, 'GET'),
     inventoryServer: find(spans, 'inventory', SERVER),
+    inventoryCache: find(spans, 'inventory', CLIENT, 'kv_get'),
   }
   expect(t.gatewayClient.parentSpanId).toBe(t.gatewayServer.spanId)
   expect(t.ordersServer.parentSpanId).toBe(t.gatewayClient.spanId)
   expect(t.ordersUser.parentSpanId).toBe(t.ordersServer.spanId)
   expect(t.ordersClient.parentSpanId).toBe(t.ordersServer.spanId)
+  expect(t.ordersQuery.parentSpanId).toBe(t.ordersUser.spanId)
   expect(t.inventoryServer.parentSpanId).toBe(t.ordersClient.spanId)
+  expect(t.inventoryCache.parentSpanId).toBe(t.inventoryServer.spanId)
   return t
 }
