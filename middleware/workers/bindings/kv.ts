@@ -42,9 +42,8 @@ export const KV: BindingKind = {
     delete: write,
     list: {
       request: (args, attributes, keys) => {
-        const options = args[0] as { prefix?: string; limit?: number } | undefined
+        const options = args[0] as { prefix?: string } | undefined
         if (keys && options?.prefix) attributes['cloudflare.kv.query.prefix'] = options.prefix
-        if (options?.limit) attributes['cloudflare.kv.query.limit'] = options.limit
       },
       response: (result, span) => void span.setAttribute(ATTR_DB_RESPONSE_RETURNED_ROWS, result.keys.length),
     },

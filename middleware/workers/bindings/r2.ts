@@ -23,7 +23,7 @@ const R2_UPLOAD: BindingKind = {
   type: 'r2',
   prefix: 'r2',
   operations: {
-    uploadPart: { request: ([part], attributes) => void (attributes['cloudflare.r2.request.part_number'] = part) },
+    uploadPart: {},
     complete: { name: 'completeMultipartUpload', response: (object, span) => sized(object, span) },
     abort: { name: 'abortMultipartUpload' },
   },
@@ -56,7 +56,6 @@ export const R2: BindingKind = {
     list: {
       request: ([options], attributes, keys) => {
         if (keys && options?.prefix) attributes['cloudflare.r2.request.prefix'] = options.prefix
-        if (options?.limit) attributes['cloudflare.r2.request.limit'] = options.limit
       },
       response: (listed, span) => void span.setAttribute(ATTR_DB_RESPONSE_RETURNED_ROWS, listed.objects.length),
     },

@@ -107,9 +107,6 @@ describe('Workers AI and Vectorize, against stand-ins of their workerd classes',
       ['vectorize_getByIds', 2],
       ['vectorize_deleteByIds', undefined],
     ])
-    expect(spans.find((s) => s.name === 'vectorize_query')?.attributes).toMatchObject({
-      'db.system.name': 'cloudflare-vectorize',
-      'cloudflare.vectorize.query.top_k': 1,
-    })
+    expect(spans.find((s) => s.name === 'vectorize_query')?.attributes).toMatchObject({ 'db.system.name': 'cloudflare-vectorize', 'db.namespace': 'INDEX' })
   })
 })

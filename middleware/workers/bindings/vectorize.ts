@@ -2,9 +2,6 @@ import { ATTR_DB_RESPONSE_RETURNED_ROWS } from '@opentelemetry/semantic-conventi
 import type { BindingKind, Operation } from './client.ts'
 
 const query: Operation = {
-  request: ([, options], attributes) => {
-    if (options?.topK) attributes['cloudflare.vectorize.query.top_k'] = options.topK
-  },
   response: (result, span) => void span.setAttribute(ATTR_DB_RESPONSE_RETURNED_ROWS, result.matches.length),
 }
 
