@@ -79,7 +79,7 @@ describe('the three example functions in workerd, exporting OTLP/HTTP protobuf t
       'cloudflare.binding.type': 'D1',
       'cloudflare.binding.name': 'DB',
     })
-    expect(inventoryCache.attributes).toEqual({
+    expect(inventoryCache?.attributes).toEqual({
       'db.system.name': 'cloudflare-kv',
       'db.operation.name': 'get',
       'db.namespace': 'STOCK_CACHE',
@@ -104,7 +104,7 @@ describe('the three example functions in workerd, exporting OTLP/HTTP protobuf t
       ['kv_get', 0],
       ['kv_put', undefined],
     ])
-    expect(JSON.parse((await cache.get('stock:sku-kiwi'))!)).toMatchObject({ sku: 'sku-kiwi', available: 300 })
+    expect(await cache.get('stock:sku-kiwi', 'json')).toMatchObject({ sku: 'sku-kiwi', available: 300 })
     await receiver.idle()
     receiver.clear()
     await get('/orders/9')
