@@ -28,6 +28,15 @@ export function find(spans: ReceivedSpan[], service: string, kind: number, name?
 export const ORDER_TRACE_SIZE = 8
 
 /**
+ * The spans one GET `path` (`/orders/<id>…`) produces: order 88 adds inventory's "warehouse lookup" span; order 13's
+ * inventory fails before it reads its stock cache.
+ */
+export function orderTraceSize(path: string): number {
+  const id = path.split('?')[0]
+  return id === '/orders/88' ? ORDER_TRACE_SIZE + 1 : id === '/orders/13' ? ORDER_TRACE_SIZE - 1 : ORDER_TRACE_SIZE
+}
+
+/**
  * The eight spans (seven when inventory fails) of one GET /orders/:id (gateway SERVER and CLIENT, orders SERVER, its "load order"
  * span with the D1 query under it, and its CLIENT to inventory, inventory SERVER and its KV read),
  * after checking each one's parent.
