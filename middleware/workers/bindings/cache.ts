@@ -2,7 +2,7 @@ import type { Attributes } from '@opentelemetry/api'
 import { ATTR_DB_NAMESPACE } from '@opentelemetry/semantic-conventions'
 import { telemetry } from '../../runtime/telemetry.ts'
 import { redactUrl } from '../../semconv/redact.ts'
-import { type BindingKind, instrumentBinding } from './client.ts'
+import { type BindingKind, instrumentBinding, ownMember } from './client.ts'
 
 /** The URL a cache call names (Cloudflare's `cache.request.url`), on opt-in and with sensitive query values redacted. */
 function url(args: unknown[], attributes: Attributes, keys: boolean): void {
@@ -39,7 +39,7 @@ export function instrumentCaches(): void {
   try {
     Object.defineProperty(globalThis, 'caches', {
       configurable: true,
-      value: new Proxy(storage, { get: (target, key) => (key === 'default' ? defaultCache : key === 'open' ? open : Reflect.get(target, key)) }),
+      value: new Proxy(storage, { get: (target, key) => (key === 'default' ? defaultCache : key === 'open' ? open : ownMember(target, key)) }),
     })
   } catch {}
 }

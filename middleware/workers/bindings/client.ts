@@ -124,13 +124,19 @@ export function instrumentBinding<T extends object>(binding: T, kind: BindingKin
       let wrapped = members.get(key)
       if (!wrapped) {
         const operation = typeof key === 'string' && Object.hasOwn(kind.operations, key) ? kind.operations[key] : undefined
-        wrapped = operation ? traced(kind, key as string, operation, member as (...args: Any[]) => unknown, base, target, proxy) : member.bind(target)
+        wrapped = operation ? traced(kind, key as string, operation, member as (...args: Any[]) => unknown, base, target, proxy) : ownMember(target, key)
         members.set(key, wrapped)
       }
       return wrapped
     },
   })
   return proxy
+}
+
+/** A member of a platform object, methods bound to it (platform objects refuse a proxy as `this`). */
+export function ownMember(target: object, key: PropertyKey): unknown {
+  const member = Reflect.get(target, key)
+  return typeof member === 'function' ? member.bind(target) : member
 }
 
 /** The base attributes of a binding bound as `name`: `cloudflare.binding.name` and `db.namespace`. */

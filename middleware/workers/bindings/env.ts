@@ -2,7 +2,7 @@ import { instrumentFetch } from '../fetch.ts'
 import { AI } from './ai.ts'
 import { ANALYTICS_ENGINE } from './analytics-engine.ts'
 import { instrumentCaches } from './cache.ts'
-import { type BindingKind, bindingBase, instrumentBinding } from './client.ts'
+import { type BindingKind, bindingBase, instrumentBinding, ownMember } from './client.ts'
 import { D1 } from './d1.ts'
 import { KV } from './kv.ts'
 import { R2 } from './r2.ts'
@@ -13,17 +13,11 @@ type Binding = Record<PropertyKey, unknown>
 /** Recognises one kind of binding: returns it traced, or undefined when it is not of that kind. */
 export type BindingInstrumenter = (binding: Binding, name: string) => object | undefined
 
-/** A member of a binding, with methods bound to it (platform objects refuse a proxy as `this`). */
-const own = (binding: Binding, key: PropertyKey) => {
-  const member = Reflect.get(binding, key)
-  return typeof member === 'function' ? member.bind(binding) : member
-}
-
 /** A service binding: its `fetch` traced like global `fetch`, as a CLIENT span with W3C headers. */
 export const serviceBinding: BindingInstrumenter = (binding) => {
   if (typeof binding.fetch !== 'function') return undefined
   const traced = instrumentFetch((binding.fetch as typeof fetch).bind(binding), true)
-  return new Proxy(binding, { get: (target, key) => (key === 'fetch' ? traced : own(target, key)) })
+  return new Proxy(binding, { get: (target, key) => (key === 'fetch' ? traced : ownMember(target, key)) })
 }
 
 /**
