@@ -38,10 +38,10 @@ const byMethods =
  * has a `fetch` of its own.
  */
 export const BINDING_INSTRUMENTERS: BindingInstrumenter[] = [
-  byMethods(KV, 'get', 'getWithMetadata', 'put', 'list', 'delete'),
-  byMethods(D1, 'prepare', 'batch', 'exec'),
-  byMethods(R2, 'head', 'get', 'put', 'createMultipartUpload'),
-  byMethods(VECTORIZE, 'query', 'getByIds', 'deleteByIds'),
+  byMethods(KV, 'getWithMetadata', 'list'),
+  byMethods(D1, 'prepare', 'batch'),
+  byMethods(R2, 'head', 'createMultipartUpload'),
+  byMethods(VECTORIZE, 'query', 'getByIds'),
   byMethods(AI, 'run'),
   byMethods(ANALYTICS_ENGINE, 'writeDataPoint'),
   serviceBinding,
