@@ -3,6 +3,15 @@
 export const GOALS = { throughput: 0.8, cpu: 1.3, posts: 0.25, bundleKiB: 25, evaluation: 1.5, bytes: 300 }
 
 /**
+ * The goals of the bindings row (issue 15): throughput ≥ 0.85 and CPU ≤ 1.20 of the bare app making
+ * the same 3 KV reads and 1 D1 query. Its OTLP bytes carry five spans a request, so the bytes goal of a
+ * one-span request does not apply to it.
+ */
+export const ROW_GOALS: Record<string, typeof GOALS> = {
+  'variants/edge-otel-bindings.ts': { ...GOALS, throughput: 0.85, cpu: 1.2, bytes: Number.POSITIVE_INFINITY },
+}
+
+/**
  * Bundle goals (gzip KiB, minified ESM, whole worker) of the rows the goals apply to. Opt-in tail
  * sampling has its own: 25 KiB plus 1.5 KiB. It adds 1.2 KiB to every signal, and no part of the core
  * short of a feature the issues require is big enough to pay for it (docs/performance.md).
@@ -14,6 +23,16 @@ export const BUNDLE_GOALS_KIB: Record<string, number> = {
 }
 
 /**
+ * What tracing the Cloudflare bindings costs every worker that uses `otel()` (issue 15, "or say what
+ * they cost"): `instrumentEnv` recognises bindings at run time, so the wrappers cannot tree-shake away.
+ * Measured on the traces-and-metrics worker: 25,599 → 27,749 bytes gzip, 2,150 bytes, of which the
+ * shared wrapper with the KV table is about 1.0 KiB, the Cache API patch 0.2 KiB and the other tables
+ * (D1, R2, Vectorize, Workers AI, Analytics Engine) 0.9 KiB. Each budget below is raised by exactly that (every
+ * signal measured 26,376 → 28,544 and all on 27,766 → 29,945 bytes, within their budgets' old margins plus it).
+ */
+export const BINDINGS_KIB = 2150 / 1024
+
+/**
  * What `bench/build.test.ts` holds each bundle to. The correctness fixes of issue 13 (tail sampling
  * per trace, requests that never end, duplicate instruments, scopes, link limits, HTTP semconv, the
  * per-handler options check, baggage decoding) and the one invocation lifecycle of issue 14 took
@@ -22,10 +41,13 @@ export const BUNDLE_GOALS_KIB: Record<string, number> = {
  * (25,599 bytes). These budgets hold today's figures, so that nothing grows meanwhile.
  */
 export const BUNDLE_BUDGETS_KIB: Record<string, number> = {
-  'variants/edge-otel.ts': GOALS.bundleKiB,
-  'variants/edge-otel-logs.ts': 25.8,
-  'variants/edge-otel-all.ts': 27.15,
+  'variants/edge-otel.ts': GOALS.bundleKiB + BINDINGS_KIB,
+  'variants/edge-otel-logs.ts': 25.8 + BINDINGS_KIB,
+  'variants/edge-otel-all.ts': 27.15 + BINDINGS_KIB,
 }
+
+/** The bindings' cost as wrangler builds the smallest traced worker: 26.46 → 28.69 KiB (issue 15, see BINDINGS_KIB). */
+export const WRANGLER_BINDINGS_KIB = 2.23
 
 /**
  * What `wrangler deploy --dry-run --minify` reports (gzip KiB) for the smallest traced worker, Hono with
@@ -35,4 +57,4 @@ export const BUNDLE_BUDGETS_KIB: Record<string, number> = {
  * package build minified, 26.27 with issue 13's fixes and terser's second pass, and 26.46 with the layers and
  * the one invocation lifecycle; its budget holds that until the library is 1.5 KiB smaller (docs/performance.md).
  */
-export const WRANGLER_BUDGET_KIB = 26.5
+export const WRANGLER_BUDGET_KIB = 26.5 + WRANGLER_BINDINGS_KIB

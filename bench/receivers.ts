@@ -1,4 +1,4 @@
-// The bench's OTLP receivers: one real receiver (infra/receiver) per variant, each on its own port,
+// The bench's OTLP receivers: one real receiver (middleware/testing/receiver.ts) per variant, each on its own port,
 // so every export is counted for the worker that sent it however late it arrives. They run in a
 // child process (bench/receiver-process.ts) so decoding exports does not share the bench's event
 // loop, or here with BENCH_RECEIVER=inline.

@@ -19,7 +19,8 @@ import { coreDelta, coreTimes, pin } from './machine.ts'
 import { startReceivers } from './receivers.ts'
 import { writeResults } from './report.ts'
 import { random, schedule, shuffle } from './schedule.ts'
-import { type RunningWorker, startWorker } from './workerd.ts'
+import { KV_KEYS } from './variants/binding-calls.ts'
+import { type RunningWorker, type WorkerResources, startWorker } from './workerd.ts'
 
 const QUICK = process.env.BENCH_QUICK === '1'
 const PAIRS = Number(process.env.BENCH_PAIRS ?? (QUICK ? 5 : 30))
@@ -38,6 +39,21 @@ interface Variant extends Omit<VariantInfo, 'bundleBytes'> {
   define?: Record<string, string>
   /** Env bindings beside the endpoint. */
   bindings?: Record<string, string>
+  /** KV and D1 bindings, filled before the load. */
+  resources?: WorkerResources
+}
+
+/** The KV namespace and D1 database the binding variants read (bench/variants/binding-calls.ts). */
+const SHOP: WorkerResources = {
+  kvNamespaces: { KV: 'kv' },
+  d1Databases: { DB: 'db' },
+  async seed(mf, worker) {
+    const kv = await mf.getKVNamespace('KV', worker)
+    for (const [i, key] of KV_KEYS.entries()) await kv.put(key, String(10 * (i + 1)))
+    const db = await mf.getD1Database('DB', worker)
+    await db.exec('CREATE TABLE orders (id INTEGER PRIMARY KEY, sku TEXT NOT NULL, quantity INTEGER NOT NULL)')
+    await db.prepare('INSERT INTO orders VALUES (7, ?, 2)').bind('sku-plum').run()
+  },
 }
 
 const ALL_VARIANTS: Variant[] = [
@@ -65,6 +81,14 @@ const ALL_VARIANTS: Variant[] = [
     against: 'variants/bare-logging.ts',
   },
   { name: '(reference) bare Hono writing the same JSON log line per request', entry: 'variants/bare-logging.ts', role: 'reference' },
+  {
+    name: 'edge-otel, traces and metrics, on 3 KV reads + 1 D1 query per request ‡',
+    entry: 'variants/edge-otel-bindings.ts',
+    role: 'goal',
+    against: 'variants/bare-bindings.ts',
+    resources: SHOP,
+  },
+  { name: '(reference) bare Hono making the same 3 KV reads + 1 D1 query per request', entry: 'variants/bare-bindings.ts', role: 'reference', resources: SHOP },
   {
     name: 'edge-otel, every trace sampled out (OTEL_TRACES_SAMPLER=always_off): metrics only',
     entry: 'variants/edge-otel.ts',
@@ -139,7 +163,7 @@ interface ProcessSet {
 async function startProcesses(generation: number): Promise<ProcessSet> {
   const start = (name: string, i: number) => {
     const bindings = { OTEL_EXPORTER_OTLP_ENDPOINT: receivers.urls[i], RECEIVER_URL: receivers.urls[i], ...VARIANTS[i].bindings }
-    return startWorker(`g${generation}-${name}`, bundles[i].esm, bindings, COMPATIBILITY_DATE, SERVER_CORE)
+    return startWorker(`g${generation}-${name}`, bundles[i].esm, bindings, COMPATIBILITY_DATE, SERVER_CORE, VARIANTS[i].resources)
   }
   const set: ProcessSet = { workers: [], baselines: [] }
   for (const i of VARIANTS.keys()) set.workers.push(await start(`v${i}`, i))

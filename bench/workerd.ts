@@ -19,8 +19,22 @@ export interface RunningWorker {
   dispose(): Promise<void>
 }
 
+/** In-memory KV namespaces and D1 databases for a worker, and what to put in them before it serves. */
+export interface WorkerResources {
+  kvNamespaces?: Record<string, string>
+  d1Databases?: Record<string, string>
+  seed?(mf: Miniflare, worker: string): Promise<void>
+}
+
 /** Starts `code` (an ES module worker) in a workerd process of its own, with all its threads on `core`. */
-export async function startWorker(name: string, code: string, bindings: Record<string, string>, compatibilityDate: string, core: number): Promise<RunningWorker> {
+export async function startWorker(
+  name: string,
+  code: string,
+  bindings: Record<string, string>,
+  compatibilityDate: string,
+  core: number,
+  resources: WorkerResources = {},
+): Promise<RunningWorker> {
   const before = childPids()
   const mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -31,6 +45,8 @@ export async function startWorker(name: string, code: string, bindings: Record<s
           compatibilityDate,
           compatibilityFlags: ['nodejs_compat'],
           bindings,
+          kvNamespaces: resources.kvNamespaces,
+          d1Databases: resources.d1Databases,
         },
       ],
       host: '127.0.0.1',
@@ -39,6 +55,7 @@ export async function startWorker(name: string, code: string, bindings: Record<s
     }),
   )
   const url = (await mf.ready).toString().replace(/\/$/, '')
+  await resources.seed?.(mf, name)
   const spawned = [...childPids()].filter((pid) => !before.has(pid))
   const pid = spawned.find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('workerd'))
   if (!pid) throw new Error(`could not find the workerd process for ${name}`)

@@ -1,7 +1,8 @@
 // `npm run dev`: the example functions under `wrangler dev`, plus the local trace viewer: an OTLP
 // receiver that serves the traces and request metrics as web pages and prints one line per trace.
 // If OTEL_EXPORTER_OTLP_ENDPOINT is set in the shell, telemetry goes there instead and no viewer starts.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { watchLibrary } from '../middleware/build.ts'
 import { type Viewer, startViewer } from './viewer/viewer.ts'
@@ -28,7 +29,22 @@ if (endpoint) {
 const stopWatching = await watchLibrary()
 
 const wrangler = fileURLToPath(new URL('../node_modules/wrangler/bin/wrangler.js', import.meta.url))
-const child = spawn(process.execPath, [wrangler, 'dev', ...CONFIGS.flatMap((c) => ['-c', c]), ...process.argv.slice(2)], {
+
+// Every run starts a fresh shop: the orders database from functions/orders/migrations (schema and
+// seed), an empty stock cache and no receipts, kept under .wrangler/dev-state while it runs.
+const STATE = fileURLToPath(new URL('../.wrangler/dev-state', import.meta.url))
+rmSync(STATE, { recursive: true, force: true })
+const migrated = spawnSync(
+  process.execPath,
+  [wrangler, 'd1', 'migrations', 'apply', 'orders', '--local', '-c', 'functions/orders/wrangler.toml', '--persist-to', STATE],
+  { stdio: 'inherit', env: { ...process.env, CI: 'true' } },
+)
+if (migrated.status !== 0) {
+  console.error('[dev] could not apply functions/orders/migrations to the local D1 database')
+  process.exit(1)
+}
+
+const child = spawn(process.execPath, [wrangler, 'dev', ...CONFIGS.flatMap((c) => ['-c', c]), '--persist-to', STATE, ...process.argv.slice(2)], {
   stdio: 'inherit',
   env: {
     ...process.env,

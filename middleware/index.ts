@@ -1,5 +1,6 @@
 export { otel, type OtelMiddlewareOptions } from './hono/otel.ts'
-export { instrumentEnv, instrumentFetch, type FetchLike } from './workers/fetch.ts'
+export { instrumentFetch, type FetchLike } from './workers/fetch.ts'
+export { instrumentEnv } from './workers/bindings/index.ts'
 export type { OtelOptions } from './runtime/config.ts'
 export type { JsonEncoding, OtlpPayload, OtlpProtocol, SendResult, Signal, Transport } from './exporter/export.ts'
 export type { TemporalityPreference } from './sdk/metrics/metrics.ts'

@@ -13,7 +13,7 @@ export interface Stock {
 }
 
 /**
- * Orders 1..500 exist. Order 13 points at a recalled SKU, whose stock lookup fails; order 77 at a SKU
+ * Orders 1..500 exist (seeded into D1 by functions/orders/migrations). Order 13 points at a recalled SKU, whose stock lookup fails; order 77 at a SKU
  * kept in a far warehouse, whose stock lookup is slow; order 88 at a SKU whose warehouse feed is
  * down, so inventory answers from its last known stock.
  */
@@ -36,9 +36,7 @@ export const STOCK: Record<string, Stock> = {
   [STALE_SKU]: { sku: STALE_SKU, available: 25, warehouse: 'hkg' },
 }
 
-export function findOrder(id: string): Order | undefined {
-  if (!/^[1-9][0-9]{0,5}$/.test(id)) return undefined
-  const n = Number(id)
-  if (n > LAST_ORDER_ID) return undefined
-  return { id: n, sku: n === 13 ? RECALLED_SKU : n === 77 ? FAR_SKU : n === 88 ? STALE_SKU : SKUS[n % SKUS.length], quantity: (n % 3) + 1 }
+/** An order id as a number, or undefined for one that cannot name an order (orders live in D1, functions/orders/migrations). */
+export function orderId(id: string): number | undefined {
+  return /^[1-9][0-9]{0,5}$/.test(id) ? Number(id) : undefined
 }

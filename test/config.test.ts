@@ -36,7 +36,7 @@ describe('configuration from env bindings', () => {
     for (const r of receiver.requests) expect(r.contentType).toBe('application/json')
     expect(new Set(receiver.spans.map((s) => s.traceId)).size).toBe(1)
     const inventory = find(receiver.spans, 'inventory', SERVER)
-    const ordersClient = find(receiver.spans, 'orders', CLIENT)
+    const ordersClient = find(receiver.spans, 'orders', CLIENT, 'GET')
     expect(inventory.parentSpanId).toBe(ordersClient.spanId)
     expect(inventory.attributes).toMatchObject({ 'http.route': '/stock/:sku', 'http.response.status_code': 200 })
     const duration = receiver.metrics.find((m) => m.name === 'http.server.request.duration' && m.resource['service.name'] === 'inventory')!

@@ -73,7 +73,7 @@ describe('npm run dev', () => {
     const response = await fetch(`http://127.0.0.1:${port}/orders/7`)
     expect(response.status).toBe(200)
     expect(await response.json()).toMatchObject({ id: 7, inStock: true })
-    const line = /^trace GET \/orders\/:id  gateway, orders, inventory  6 spans  [\d.]+ ms  OK  (http:\/\/127\.0\.0\.1:(\d+)\/traces\/([0-9a-f]{32}))$/m
+    const line = /^trace GET \/orders\/:id  gateway, orders, inventory  9 spans  [\d.]+ ms  OK  (http:\/\/127\.0\.0\.1:(\d+)\/traces\/([0-9a-f]{32}))$/m
     await waitForOutput(dev.output, line)
     const [, page, linkPort, traceId] = line.exec(dev.output())!
     expect(Number(linkPort)).toBe(viewerPort)
@@ -83,7 +83,8 @@ describe('npm run dev', () => {
     expect(html.status).toBe(200)
     expect(await html.text()).toContain('<script type="module" src="/assets/app.js"></script>')
     const trace = (await (await fetch(`http://127.0.0.1:${viewerPort}/api/traces/${traceId}`)).json()) as { spans: Array<{ service: string }> }
-    expect(trace.spans.map((s) => s.service).sort()).toEqual(['gateway', 'gateway', 'inventory', 'orders', 'orders', 'orders'])
+    // A fresh shop: orders reads D1, inventory misses its stock cache, reads the catalogue and fills it.
+    expect(trace.spans.map((s) => s.service).sort()).toEqual(['gateway', 'gateway', 'inventory', 'inventory', 'inventory', 'orders', 'orders', 'orders', 'orders'])
     const metrics = async () => ((await (await fetch(`http://127.0.0.1:${viewerPort}/api/metrics`)).json()) as { series: Array<{ service: string; route: string; total: { count: number } }> }).series
     await expect.poll(async () => (await metrics()).find((s) => s.service === 'gateway' && s.route === '/orders/:id')?.total.count, { timeout: 15_000 }).toBe(1)
 

@@ -31,14 +31,14 @@ describe('the three example functions in workerd, exporting OTLP/HTTP protobuf t
     const { status, body } = await get('/orders/7', { 'user-agent': 'edge-otel-test' })
     expect(status).toBe(200)
     expect(body).toEqual({ id: 7, sku: 'sku-plum', quantity: 2, inStock: true })
-    await receiver.waitFor(() => receiver.spans.length >= ORDER_TRACE_SIZE, 10_000, 'six spans')
+    await receiver.waitFor(() => receiver.spans.length >= ORDER_TRACE_SIZE, 10_000, 'eight spans')
 
     const spans = receiver.spans
     expect(spans).toHaveLength(ORDER_TRACE_SIZE)
     expect(new Set(spans.map((s) => s.traceId)).size).toBe(1)
     expect(receiver.requests.every((r) => r.contentType === 'application/x-protobuf')).toBe(true)
 
-    const { gatewayServer, gatewayClient, ordersServer, ordersUser, inventoryServer } = orderTrace(spans)
+    const { gatewayServer, gatewayClient, ordersServer, ordersUser, ordersQuery, inventoryServer, inventoryCache } = orderTrace(spans)
     expect(gatewayServer.parentSpanId).toBeUndefined()
 
     expect(gatewayServer.name).toBe('GET /orders/:id')
@@ -69,9 +69,47 @@ describe('the three example functions in workerd, exporting OTLP/HTTP protobuf t
     expect(ordersServer.attributes).toMatchObject({ 'http.route': '/orders/:id', 'app.order.id': 7, 'url.path': '/orders/7' })
     expect(inventoryServer.name).toBe('GET /stock/:sku')
     expect(inventoryServer.attributes).toMatchObject({ 'url.path': '/stock/sku-plum', 'http.response.status_code': 200 })
+    // orders reads the order from D1, inventory its stock from the KV cache: CLIENT spans by Cloudflare's names.
+    expect(ordersQuery.attributes).toEqual({
+      'db.system.name': 'cloudflare-d1',
+      'db.operation.name': 'first',
+      'db.namespace': 'DB',
+      'db.query.text': 'SELECT id, sku, quantity FROM orders WHERE id = ?',
+      'db.response.returned_rows': 1,
+      'cloudflare.binding.type': 'D1',
+      'cloudflare.binding.name': 'DB',
+    })
+    expect(inventoryCache?.attributes).toEqual({
+      'db.system.name': 'cloudflare-kv',
+      'db.operation.name': 'get',
+      'db.namespace': 'STOCK_CACHE',
+      'db.response.returned_rows': 1,
+      'cloudflare.binding.type': 'KV',
+      'cloudflare.binding.name': 'STOCK_CACHE',
+      'cloudflare.kv.query.keys.count': 1,
+      'cloudflare.kv.query.type': 'json',
+    })
     // The remote parent is marked in the span flags (HAS_IS_REMOTE | IS_REMOTE), the local one is not.
     expect((ordersServer.flags ?? 0) & 0x300).toBe(0x300)
     expect((ordersUser.flags ?? 0) & 0x300).toBe(0x100)
+  })
+
+  it('reads stock through the KV cache: a miss reads the catalogue and puts it back, the next read hits', async () => {
+    const cache = await functions.mf.getKVNamespace('STOCK_CACHE', 'inventory')
+    await cache.delete('stock:sku-kiwi')
+    expect((await get('/orders/9')).body).toEqual({ id: 9, sku: 'sku-kiwi', quantity: 1, inStock: true })
+    await receiver.waitFor(() => receiver.spans.length >= ORDER_TRACE_SIZE + 1, 10_000, 'the miss trace')
+    const inventory = receiver.spans.filter((s) => s.resource['service.name'] === 'inventory' && s.kind === CLIENT)
+    expect(inventory.map((s) => [s.name, s.attributes['db.response.returned_rows']])).toEqual([
+      ['kv_get', 0],
+      ['kv_put', undefined],
+    ])
+    expect(await cache.get('stock:sku-kiwi', 'json')).toMatchObject({ sku: 'sku-kiwi', available: 300 })
+    await receiver.idle()
+    receiver.clear()
+    await get('/orders/9')
+    await receiver.waitFor(() => receiver.spans.length >= ORDER_TRACE_SIZE)
+    expect(receiver.spans.filter((s) => s.resource['service.name'] === 'inventory' && s.kind === CLIENT).map((s) => s.name)).toEqual(['kv_get'])
   })
 
   it('puts a resource on every span that names the function and its isolate', async () => {
@@ -112,7 +150,7 @@ describe('the three example functions in workerd, exporting OTLP/HTTP protobuf t
       'exception.message': 'warehouse for sku-recalled is not answering',
     })
     expect(String(exception.attributes['exception.stacktrace'])).toContain('WarehouseUnavailableError')
-    const ordersClient = find(trace, 'orders', CLIENT)
+    const ordersClient = find(trace, 'orders', CLIENT, 'GET')
     expect(ordersClient.status.code).toBe(STATUS_ERROR)
     expect(ordersClient.attributes['error.type']).toBe('500')
     const ordersServer = find(trace, 'orders', SERVER)
@@ -224,7 +262,7 @@ describe('the three example functions in workerd, exporting OTLP/HTTP protobuf t
     const ids = Array.from({ length: 100 }, (_, i) => String(i + 100))
     const responses = await Promise.all(ids.map((id) => get(`/orders/${id}`)))
     expect(responses.map((r) => r.status)).toEqual(ids.map(() => 200))
-    await receiver.waitFor(() => receiver.spans.length >= 100 * ORDER_TRACE_SIZE, 20_000, '600 spans')
+    await receiver.waitFor(() => receiver.spans.length >= 100 * ORDER_TRACE_SIZE, 20_000, '800 spans')
     await new Promise((r) => setTimeout(r, 300)) // anything exported twice would arrive by now
     expect(receiver.spans).toHaveLength(100 * ORDER_TRACE_SIZE)
 

@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
 import { parse } from 'smol-toml'
-import { readFileSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { type Receiver, startReceiver } from '../middleware/testing/receiver.ts'
+import { STOCK } from '../shared/catalog.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -27,6 +28,9 @@ interface WranglerConfig {
   compatibility_flags?: string[]
   vars?: Record<string, string>
   services?: Array<{ binding: string; service: string }>
+  kv_namespaces?: Array<{ binding: string; id: string }>
+  d1_databases?: Array<{ binding: string; database_name: string; database_id: string; migrations_dir?: string }>
+  r2_buckets?: Array<{ binding: string; bucket_name: string }>
   queues?: {
     producers?: Array<{ binding: string; queue: string }>
     consumers?: Array<{ queue: string; max_batch_size?: number; max_batch_timeout?: number; max_retries?: number; dead_letter_queue?: string; retry_delay?: number }>
@@ -71,7 +75,22 @@ export interface WorkerSpec {
   services: Record<string, string>
   queueProducers?: Record<string, { queueName: string }>
   queueConsumers?: Record<string, { maxBatchSize?: number; maxBatchTimeout?: number; maxRetries?: number; deadLetterQueue?: string; retryDelay?: number }>
+  /** KV namespaces, D1 databases and R2 buckets by binding name (in memory, one per id or name). */
+  kvNamespaces?: Record<string, string>
+  d1Databases?: Record<string, string>
+  r2Buckets?: Record<string, string>
+  analyticsEngineDatasets?: Record<string, { dataset: string }>
+  /** D1 migrations folders (absolute) by binding name, applied in file order when the workers start. */
+  d1Migrations?: Record<string, string>
+  /** KV entries put before the workers serve, by binding name. */
+  kvSeed?: Record<string, Record<string, string>>
 }
+
+/**
+ * The tests start with inventory's stock cache warm (every SKU cached, as in a shop that has been
+ * running), so one GET /orders/:id has one KV span; test/functions.test.ts evicts a SKU for the miss path.
+ */
+const WARM_STOCK_CACHE = { STOCK_CACHE: Object.fromEntries(Object.values(STOCK).map((s) => [`stock:${s.sku}`, JSON.stringify(s)])) }
 
 /** The three example functions as their wrangler.toml files describe them. */
 export function exampleFunctions(): WorkerSpec[] {
@@ -91,6 +110,13 @@ export function exampleFunctions(): WorkerSpec[] {
           { maxBatchSize: q.max_batch_size, maxBatchTimeout: q.max_batch_timeout, maxRetries: q.max_retries, deadLetterQueue: q.dead_letter_queue, retryDelay: q.retry_delay },
         ]),
       ),
+      kvNamespaces: Object.fromEntries((c.kv_namespaces ?? []).map((k) => [k.binding, k.id])),
+      d1Databases: Object.fromEntries((c.d1_databases ?? []).map((d) => [d.binding, d.database_id])),
+      r2Buckets: Object.fromEntries((c.r2_buckets ?? []).map((r) => [r.binding, r.bucket_name])),
+      kvSeed: c.name === 'inventory' ? WARM_STOCK_CACHE : undefined,
+      d1Migrations: Object.fromEntries(
+        (c.d1_databases ?? []).map((d) => [d.binding, resolve(dirname(resolve(ROOT, path)), d.migrations_dir ?? 'migrations')]),
+      ),
     }
   })
 }
@@ -102,6 +128,18 @@ export interface RunningFunctions {
   /** Lines the workers logged to the console. */
   logs: string[]
   dispose(): Promise<void>
+}
+
+/**
+ * Applies a D1 migrations folder as `wrangler d1 migrations apply` does: each `.sql` file in name
+ * order, its statements in one batch.
+ */
+export async function applyMigrations(db: D1Database, dir: string): Promise<void> {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+    const sql = readFileSync(resolve(dir, file), 'utf8').replace(/^\s*--.*$/gm, '')
+    const statements = sql.split(/;\s*$/m).map((s) => s.trim()).filter(Boolean)
+    await db.batch(statements.map((s) => db.prepare(s)))
+  }
 }
 
 /** Starts workers in one workerd process; `vars` override every worker's [vars]. */
@@ -117,6 +155,10 @@ export async function startFunctions(specs: WorkerSpec[], vars: Record<string, s
       serviceBindings: spec.services,
       queueProducers: spec.queueProducers,
       queueConsumers: spec.queueConsumers,
+      kvNamespaces: spec.kvNamespaces,
+      d1Databases: spec.d1Databases,
+      r2Buckets: spec.r2Buckets,
+      analyticsEngineDatasets: spec.analyticsEngineDatasets,
     })),
   )
   // Miniflare 5 (the version wrangler 4 runs) still takes the v4 option shape through this converter.
@@ -128,6 +170,13 @@ export async function startFunctions(specs: WorkerSpec[], vars: Record<string, s
     }),
   )
   await mf.ready
+  for (const spec of specs) {
+    for (const [binding, dir] of Object.entries(spec.d1Migrations ?? {})) await applyMigrations(await mf.getD1Database(binding, spec.name), dir)
+    for (const [binding, entries] of Object.entries(spec.kvSeed ?? {})) {
+      const kv = await mf.getKVNamespace(binding, spec.name)
+      for (const [key, value] of Object.entries(entries)) await kv.put(key, value)
+    }
+  }
   return {
     mf,
     logs,

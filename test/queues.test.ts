@@ -1,7 +1,7 @@
 // Trace context across a Cloudflare Queue, dead letters and cron, in workerd with real Queues.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type OrderQueue, startOrderQueue, until } from './dead-letters.ts'
-import { SERVER, STATUS_ERROR, find } from './trace-helpers.ts'
+import { CLIENT, SERVER, STATUS_ERROR, find } from './trace-helpers.ts'
 
 const PRODUCER = 4
 const CONSUMER = 5
@@ -38,6 +38,11 @@ describe('order-placed events through a Cloudflare Queue', () => {
     expect(message.links).toEqual([{ traceId: producer.traceId, spanId: producer.spanId }])
     expect(message.attributes).toMatchObject({ 'app.order.sku': 'sku-kiwi', 'app.order.quantity': 2 })
     expect(message.status.code ?? 0).toBe(0)
+    // The shipment's receipt goes to R2: a CLIENT span under the message's span.
+    await receiver.waitFor(() => receiver.spans.some((s) => s.name === 'r2_put'), 10_000, 'the receipt span')
+    const receipt = receiver.spans.find((s) => s.name === 'r2_put')!
+    expect(receipt).toMatchObject({ kind: CLIENT, parentSpanId: message.spanId, traceId: message.traceId })
+    expect(receipt.attributes).toMatchObject({ 'db.system.name': 'cloudflare-r2', 'db.operation.name': 'put', 'cloudflare.binding.name': 'RECEIPTS' })
 
     // The handler's log line: one JSON line on the console, and the same record over OTLP, both with the trace.
     await receiver.waitFor(() => receiver.logs.some((l) => l.body === 'order accepted'), 10_000, 'the log record')

@@ -5,8 +5,8 @@
 // records the onStart and onEnd calls it gets.
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ReceivedMetric, ReceivedSpan } from '../infra/receiver/decode.ts'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
+import type { ReceivedMetric, ReceivedSpan } from '../middleware/testing/decode.ts'
+import { type Receiver, startReceiver } from '../middleware/testing/receiver.ts'
 import { type RunningFunctions, startFunctions } from './functions.ts'
 
 const REQUESTS = 60

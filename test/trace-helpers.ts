@@ -24,12 +24,22 @@ export function find(spans: ReceivedSpan[], service: string, kind: number, name?
   return found[0]
 }
 
-/** The spans one GET /orders/:id produces across gateway → orders → inventory. */
-export const ORDER_TRACE_SIZE = 6
+/** The spans one GET /orders/:id produces across gateway → orders → inventory, with inventory's stock cache warm. */
+export const ORDER_TRACE_SIZE = 8
 
 /**
- * The six spans of one GET /orders/:id (gateway SERVER and CLIENT, orders SERVER, its "load order"
- * span and CLIENT, inventory SERVER), after checking each one's parent.
+ * The spans one GET `path` (`/orders/<id>…`) produces: order 88 adds inventory's "warehouse lookup" span; order 13's
+ * inventory fails before it reads its stock cache.
+ */
+export function orderTraceSize(path: string): number {
+  const id = path.split('?')[0]
+  return id === '/orders/88' ? ORDER_TRACE_SIZE + 1 : id === '/orders/13' ? ORDER_TRACE_SIZE - 1 : ORDER_TRACE_SIZE
+}
+
+/**
+ * The eight spans (seven when inventory fails) of one GET /orders/:id (gateway SERVER and CLIENT, orders SERVER, its "load order"
+ * span with the D1 query under it, and its CLIENT to inventory, inventory SERVER and its KV read),
+ * after checking each one's parent.
  */
 export function orderTrace(spans: ReceivedSpan[]) {
   const t = {
@@ -37,13 +47,20 @@ export function orderTrace(spans: ReceivedSpan[]) {
     gatewayClient: find(spans, 'gateway', CLIENT),
     ordersServer: find(spans, 'orders', SERVER),
     ordersUser: find(spans, 'orders', INTERNAL, 'load order'),
-    ordersClient: find(spans, 'orders', CLIENT),
+    ordersQuery: find(spans, 'orders', CLIENT, 'd1_first'),
+    ordersClient: find(spans, 'orders', CLIENT, 'GET'),
     inventoryServer: find(spans, 'inventory', SERVER),
+    // Inventory reads its stock cache unless it failed first (order 13's recalled SKU).
+    inventoryCache: spans.some((s) => s.resource['service.name'] === 'inventory' && s.kind === SERVER && s.status.code === STATUS_ERROR)
+      ? undefined
+      : find(spans, 'inventory', CLIENT, 'kv_get'),
   }
   expect(t.gatewayClient.parentSpanId).toBe(t.gatewayServer.spanId)
   expect(t.ordersServer.parentSpanId).toBe(t.gatewayClient.spanId)
   expect(t.ordersUser.parentSpanId).toBe(t.ordersServer.spanId)
   expect(t.ordersClient.parentSpanId).toBe(t.ordersServer.spanId)
+  expect(t.ordersQuery.parentSpanId).toBe(t.ordersUser.spanId)
   expect(t.inventoryServer.parentSpanId).toBe(t.ordersClient.spanId)
+  if (t.inventoryCache) expect(t.inventoryCache.parentSpanId).toBe(t.inventoryServer.spanId)
   return t
 }

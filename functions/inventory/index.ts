@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { SpanStatusCode, trace } from '@opentelemetry/api'
 import { instrumentScheduled, otel, otlpJson, tailSampling } from 'edge-otel'
-import { FAR_SKU, FAR_WAREHOUSE_MS, RECALLED_SKU, STALE_SKU, STOCK } from '../../shared/catalog.ts'
+import { FAR_SKU, FAR_WAREHOUSE_MS, RECALLED_SKU, STALE_SKU, STOCK, type Stock } from '../../shared/catalog.ts'
 
 class WarehouseUnavailableError extends Error {
   override name = 'WarehouseUnavailableError'
@@ -9,7 +9,19 @@ class WarehouseUnavailableError extends Error {
 
 const tracer = trace.getTracer('inventory')
 
-const app = new Hono()
+/** How long a SKU's stock stays in the KV cache, in seconds (KV's shortest expiration). */
+const CACHE_TTL_S = 60
+
+/** Stock through the KV cache in front of the catalogue: a miss reads the catalogue and fills the cache. */
+async function stockOf(cache: KVNamespace, sku: string): Promise<Stock | undefined> {
+  const cached = await cache.get<Stock>(`stock:${sku}`, 'json')
+  if (cached) return cached
+  const stock = STOCK[sku]
+  if (stock) await cache.put(`stock:${sku}`, JSON.stringify(stock), { expirationTtl: CACHE_TTL_S })
+  return stock
+}
+
+const app = new Hono<{ Bindings: { STOCK_CACHE: KVNamespace } }>()
 // encodings: [otlpJson] lets OTEL_EXPORTER_OTLP_PROTOCOL=http/json work in this worker;
 // tailSampling() keeps failed and slow requests when OTEL_TRACES_SAMPLER samples a ratio.
 const telemetryOptions = { serviceName: 'inventory', encodings: [otlpJson], tailSampling: tailSampling() }
@@ -27,7 +39,7 @@ app.get('/stock/:sku', async (c) => {
       span.end()
     })
   }
-  const stock = STOCK[sku]
+  const stock = await stockOf(c.env.STOCK_CACHE, sku)
   return stock ? c.json(stock) : c.json({ error: 'unknown sku' }, 404)
 })
 

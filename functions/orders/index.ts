@@ -1,9 +1,9 @@
 import { metrics, trace } from '@opentelemetry/api'
 import { Hono } from 'hono'
 import { instrumentQueue, log, otel, otlpJson, tailSampling } from 'edge-otel'
-import { type Stock, findOrder } from '../../shared/catalog.ts'
+import { type Order, type Stock, orderId } from '../../shared/catalog.ts'
 
-type Env = { Bindings: { INVENTORY: Fetcher; ORDER_EVENTS: Queue } }
+type Env = { Bindings: { INVENTORY: Fetcher; ORDER_EVENTS: Queue; DB: D1Database } }
 
 const tracer = trace.getTracer('orders')
 const ordersPlaced = metrics.getMeter('orders').createCounter('orders.placed', {
@@ -22,9 +22,10 @@ const app = new Hono<Env>()
 app.use(otel({ serviceName: 'orders', encodings: [otlpJson], tailSampling: tailSampling() }))
 
 app.get('/orders/:id', async (c) => {
-  const order = tracer.startActiveSpan('load order', (span) => {
-    const found = findOrder(c.req.param('id'))
-    span.setAttribute('app.order.found', found !== undefined)
+  const order = await tracer.startActiveSpan('load order', async (span) => {
+    const id = orderId(c.req.param('id'))
+    const found = id === undefined ? null : await c.env.DB.prepare('SELECT id, sku, quantity FROM orders WHERE id = ?').bind(id).first<Order>()
+    span.setAttribute('app.order.found', found !== null)
     span.end()
     return found
   })

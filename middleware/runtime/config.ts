@@ -55,6 +55,11 @@ export interface OtelOptions {
    */
   recordClientAddress?: boolean
   /**
+   * `EDGE_OTEL_RECORD_BINDING_KEYS=true`: record the keys, prefixes and URLs that binding calls name
+   * (KV and R2 keys, Cache API URLs) on their spans. Off by default: keys may hold personal data.
+   */
+  recordBindingKeys?: boolean
+  /**
    * `EDGE_OTEL_REQUEST_TIMEOUT`: ms after which a request that has not ended is presumed dropped by the
    * runtime (the client went away, the handler hung): it leaves `http.server.active_requests`, and what
    * tail sampling held of its trace is kept. Default 300000 (5 minutes).
@@ -87,6 +92,7 @@ export interface ResolvedConfig {
   sampler: SamplerName
   samplerRatio: number
   recordClientAddress: boolean
+  recordBindingKeys: boolean
   requestTimeout: number
 }
 
@@ -239,6 +245,9 @@ export function resolveConfig(env: Env, options: OtelOptions = {}): ConfigResult
     recordClientAddress:
       options.recordClientAddress ??
       oneOf(read(env, 'EDGE_OTEL_RECORD_CLIENT_ADDRESS')?.toLowerCase(), 'EDGE_OTEL_RECORD_CLIENT_ADDRESS', ['true', 'false'], 'false', problems) === 'true',
+    recordBindingKeys:
+      options.recordBindingKeys ??
+      oneOf(read(env, 'EDGE_OTEL_RECORD_BINDING_KEYS')?.toLowerCase(), 'EDGE_OTEL_RECORD_BINDING_KEYS', ['true', 'false'], 'false', problems) === 'true',
     requestTimeout: options.requestTimeout ?? (resolveLimit(env, 'EDGE_OTEL_REQUEST_TIMEOUT', 300_000, problems) || 300_000),
     redactQueryParameters:
       options.redactQueryParameters ??

@@ -1,7 +1,7 @@
 import { trace } from '@opentelemetry/api'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
-import { type Receiver, startReceiver } from '../../infra/receiver/server.ts'
+import { type Receiver, startReceiver } from '../testing/receiver.ts'
 import type { SdkSpanProcessor } from '../exporter/sdk/types.ts'
 import { sdkExporters } from './sdk-exporters.ts'
 import { telemetry } from './telemetry.ts'

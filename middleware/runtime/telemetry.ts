@@ -18,6 +18,7 @@ import {
   ATTR_TELEMETRY_SDK_LANGUAGE,
   ATTR_TELEMETRY_SDK_NAME,
   ATTR_TELEMETRY_SDK_VERSION,
+  METRIC_DB_CLIENT_OPERATION_DURATION,
   METRIC_HTTP_CLIENT_REQUEST_DURATION,
   METRIC_HTTP_SERVER_REQUEST_DURATION,
 } from '@opentelemetry/semantic-conventions'
@@ -53,6 +54,9 @@ import { LIBRARY_NAME, LIBRARY_VERSION } from '../sdk/version.ts'
 /** The semconv advisory boundaries for HTTP request durations, in seconds. */
 export const HTTP_DURATION_BOUNDARIES = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
 
+/** The semconv advisory boundaries for `db.client.operation.duration`, in seconds. */
+export const DB_DURATION_BOUNDARIES = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10]
+
 const UNCOUNTED: Counter = { add() {} }
 
 /** A scheduled flush older than this is presumed lost with its request, and the next request takes over. */
@@ -65,6 +69,8 @@ export interface LibraryInstruments {
   tracer: Tracer
   serverDuration: Histogram
   clientDuration: Histogram
+  /** `db.client.operation.duration` of binding calls (KV, D1, R2, …). */
+  bindingDuration: Histogram
   activeRequests: UpDownCounter
   coldStarts: Counter
   invocations: Counter
@@ -87,6 +93,10 @@ function createInstruments(tracerProvider: EdgeTracerProvider, meterProvider: Ed
     clientDuration: meter.createHistogram(METRIC_HTTP_CLIENT_REQUEST_DURATION, {
       unit: 's',
       advice: { explicitBucketBoundaries: HTTP_DURATION_BOUNDARIES },
+    }),
+    bindingDuration: meter.createHistogram(METRIC_DB_CLIENT_OPERATION_DURATION, {
+      unit: 's',
+      advice: { explicitBucketBoundaries: DB_DURATION_BOUNDARIES },
     }),
     activeRequests: meter.createUpDownCounter(METRIC_HTTP_SERVER_ACTIVE_REQUESTS, {
       unit: '{request}',

@@ -1,6 +1,6 @@
 import { SpanKind, context, trace } from '@opentelemetry/api'
 import { describe, expect, it } from 'vitest'
-import { instrumentEnv, instrumentFetch } from './fetch.ts'
+import { instrumentFetch } from './fetch.ts'
 import { telemetry } from '../runtime/telemetry.ts'
 
 function recordingFetch(status = 200) {
@@ -44,20 +44,5 @@ describe('instrumentFetch', () => {
     const { fn, calls } = recordingFetch()
     await expect(inRequest(() => instrumentFetch(fn)('not a url'))).rejects.toThrow()
     expect(calls).toHaveLength(0)
-  })
-})
-
-describe('instrumentEnv', () => {
-  it('wraps bindings that have fetch, keeps others, and caches per env', async () => {
-    const { calls, fn } = recordingFetch()
-    const binding = { fetch: fn, connect: function (this: unknown) { return this } }
-    const env = { SERVICE: binding, NAME: 'x', KV: { get: () => 1 } }
-    const wrapped = instrumentEnv(env)
-    expect(instrumentEnv(env)).toBe(wrapped)
-    expect(wrapped.NAME).toBe('x')
-    expect(wrapped.KV).toBe(env.KV)
-    expect(wrapped.SERVICE.connect()).toBe(binding)
-    await inRequest(() => wrapped.SERVICE.fetch('https://svc/x'))
-    expect(calls[0].headers.get('traceparent')).not.toBeNull()
   })
 })

@@ -14,6 +14,7 @@ import { KIND_CONSUMER, KIND_PRODUCER, STATUS_ERROR } from '../sdk/api-values.ts
 import { REQUEST_ROOT } from '../sdk/context.ts'
 import { telemetry } from '../runtime/telemetry.ts'
 import { recordFailure } from '../sdk/trace/tracer.ts'
+import { instrumentEnv } from './bindings/env.ts'
 import { LIBRARY_NAME, LIBRARY_VERSION } from '../sdk/version.ts'
 import { type HandlerOptions, configureInvocation, endInvocation, prepareHandler, startInvocation } from './invocation.ts'
 
@@ -149,6 +150,7 @@ export function instrumentQueueHandler<Body, Env = Record<string, unknown>>(
     })
     const batchSpan = invocation.span
     const { consumed, deadLettered } = counters()
+    const tracedEnv = instrumentEnv(env as object) as Env
     let errorType: string | undefined
     for (const [i, message] of batch.messages.entries()) {
       const parent = parents[i]
@@ -166,7 +168,7 @@ export function instrumentQueueHandler<Body, Env = Record<string, unknown>>(
         retry: (o) => message.retry(o),
       }
       try {
-        await telemetry.contextManager.with(trace.setSpan(invocation.context, span), () => process(unwrapped, env, ctx))
+        await telemetry.contextManager.with(trace.setSpan(invocation.context, span), () => process(unwrapped, tracedEnv, ctx))
         message.ack()
       } catch (error) {
         metric[ATTR_ERROR_TYPE] = recordFailure(span, error)

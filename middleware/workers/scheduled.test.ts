@@ -44,4 +44,28 @@ describe('instrumentScheduled', () => {
     expect(transport.spans[0]).toMatchObject({ status: { code: 2 }, attributes: expect.objectContaining({ 'error.type': 'TypeError' }) })
     expect(transport.points('faas.errors')[0]).toMatchObject({ value: 1, attributes: { 'faas.trigger': 'timer' } })
   })
+
+  it('hands the handler its env with the bindings traced: a D1 query is a CLIENT span under the cron span', async () => {
+    class Database {
+      prepare(sql: string) {
+        return { sql, first: async () => ({ low: 2 }) }
+      }
+      async batch() {
+        return []
+      }
+      async exec() {
+        return { count: 0 }
+      }
+    }
+    const scheduled = instrumentScheduled<{ DB: Database }>(async (_controller, env) => {
+      expect(await env.DB.prepare('SELECT count(*) AS low FROM stock WHERE available < 10').first()).toEqual({ low: 2 })
+    }, { transport, instrumentGlobalFetch: false })
+    const { ctx, pending } = executionContext()
+    await scheduled({ cron: '*/30 * * * *', scheduledTime: Date.now() }, { ...ENV, DB: new Database() }, ctx)
+    await Promise.all(pending)
+    const [query, cron] = transport.spans
+    expect(query).toMatchObject({ name: 'd1_first', kind: 3, attributes: expect.objectContaining({ 'db.query.text': 'SELECT count(*) AS low FROM stock WHERE available < ?' }) })
+    expect(cron).toMatchObject({ name: 'cron */30 * * * *', spanId: expect.stringMatching(/^[0-9a-f]{16}$/) })
+    expect(query.parentSpanId).toBe(cron.spanId)
+  })
 })

@@ -1,6 +1,7 @@
 import { ATTR_FAAS_CRON } from '@opentelemetry/semantic-conventions/incubating'
 import { KIND_SERVER } from '../sdk/api-values.ts'
 import { REQUEST_ROOT } from '../sdk/context.ts'
+import { instrumentEnv } from './bindings/env.ts'
 import { type HandlerOptions, configureInvocation, endInvocation, prepareHandler, runInvocation, startInvocation } from './invocation.ts'
 
 const TIMER_TRIGGER = { 'faas.trigger': 'timer' } as const
@@ -35,7 +36,7 @@ export function instrumentScheduled<Env = Record<string, unknown>>(
     })
     let error: unknown
     try {
-      await runInvocation(invocation, () => handler(controller, env, ctx))
+      await runInvocation(invocation, () => handler(controller, instrumentEnv(env as object) as Env, ctx))
     } catch (thrown) {
       error = thrown
       throw thrown

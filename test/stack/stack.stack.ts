@@ -13,7 +13,7 @@ import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { type RunningFunctions, exampleFunctions } from '../functions.ts'
-import { ORDER_TRACE_SIZE } from '../trace-helpers.ts'
+import { orderTraceSize } from '../trace-helpers.ts'
 import type { Sample } from './prometheus.ts'
 import { COLLECTOR_CONFIG, type Stack, startStack } from './stack.ts'
 import { type SentRequest, drive, eventually, request, slowPost, startIsolates } from './traffic.ts'
@@ -165,7 +165,7 @@ describe('traces in Jaeger', () => {
       }
       traces.set(sent, trace)
       if (JSON.stringify(services(trace)) !== JSON.stringify(expectedServices(sent))) problems.push(`${sent.path} ${sent.traceId}: services ${services(trace)}`)
-      if (sent.path.startsWith('/orders/') && trace.spans.length !== ORDER_TRACE_SIZE) problems.push(`${sent.path} ${sent.traceId}: ${trace.spans.length} spans`)
+      if (sent.path.startsWith('/orders/') && trace.spans.length !== orderTraceSize(sent.path)) problems.push(`${sent.path} ${sent.traceId}: ${trace.spans.length} spans`)
       // One root, the gateway's SERVER span, child of the test's own traceparent.
       const [root, ...more] = roots(trace)
       if (more.length || !root.references.some((r) => r.refType === 'CHILD_OF' && r.spanID === sent.parentSpanId)) {
@@ -345,7 +345,7 @@ describe('a Collector killed mid-run and restarted', () => {
     const broken: string[] = []
     for (const request of sent) {
       let trace: JaegerTrace | undefined
-      const whole = (t: JaegerTrace | undefined) => t !== undefined && t.spans.length === ORDER_TRACE_SIZE && services(t).length === 3 && roots(t).length === 1
+      const whole = (t: JaegerTrace | undefined) => t !== undefined && t.spans.length === orderTraceSize(request.path) && services(t).length === 3 && roots(t).length === 1
       await eventually(async () => whole((trace = await fetchTrace(request.traceId))), 30_000)
       if (!whole(trace)) broken.push(`${request.path} ${request.traceId}`)
     }

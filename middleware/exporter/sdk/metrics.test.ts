@@ -1,7 +1,7 @@
 import { AggregationTemporality, DataPointType } from '@opentelemetry/sdk-metrics'
 import { ProtobufMetricsSerializer } from 'otlp-proto-root'
 import { describe, expect, it } from 'vitest'
-import { type ReceivedMetric, decodeRequest, metricsOf } from '../../../infra/receiver/decode.ts'
+import { type ReceivedMetric, decodeRequest, metricsOf } from '../../testing/decode.ts'
 import { EdgeMeterProvider } from '../../sdk/metrics/metrics.ts'
 import { encodeMetricsProto } from '../proto/encode.ts'
 import { resourceMetrics } from './metrics.ts'

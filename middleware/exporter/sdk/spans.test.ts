@@ -1,7 +1,7 @@
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api'
 import { ProtobufTraceSerializer } from 'otlp-proto-root'
 import { describe, expect, it } from 'vitest'
-import { type ReceivedSpan, decodeRequest, spansOf } from '../../../infra/receiver/decode.ts'
+import { type ReceivedSpan, decodeRequest, spansOf } from '../../testing/decode.ts'
 import { EdgeTracerProvider, type FinishedSpan, type RecordingSpan } from '../../sdk/trace/tracer.ts'
 import { encodeTracesProto } from '../proto/encode.ts'
 import { nanosOf } from '../proto/writer.ts'
