@@ -15,6 +15,7 @@ import { headersSetter } from '../sdk/propagation.ts'
 import { redactUrl } from '../semconv/redact.ts'
 import { telemetry } from '../runtime/telemetry.ts'
 import { recordFailure } from '../sdk/trace/tracer.ts'
+import { rpcBinding } from './rpc-client.ts'
 
 // The methods the HTTP semantic conventions know; others are recorded as _OTHER.
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'])
@@ -103,13 +104,10 @@ export function instrumentGlobalFetch(): void {
 
 const instrumentedEnvs = new WeakMap<object, object>()
 
-function isFetcher(value: unknown): value is { fetch: FetchLike } {
-  return typeof value === 'object' && value !== null && typeof (value as { fetch?: unknown }).fetch === 'function'
-}
-
 /**
- * Returns `env` with every service binding (any binding with a `fetch` method) traced.
- * Other bindings are returned as they are. The result is cached per env object.
+ * Returns `env` with its service bindings (`fetch` and RPC methods) and Durable Object namespaces
+ * (their stubs' `fetch` and RPC methods) traced. Other bindings are returned as they are. The
+ * result is cached per env object.
  *
  * @example
  * export default { fetch: (req, env, ctx) => app.fetch(req, instrumentEnv(env), ctx) }
@@ -122,19 +120,9 @@ export function instrumentEnv<E extends object>(env: E): E {
   const proxy = new Proxy(env, {
     get(target, key) {
       const value = Reflect.get(target, key)
-      if (!isFetcher(value)) return value
+      if (typeof value !== 'object' || value === null) return value
       let wrapped = bindings.get(key)
-      if (!wrapped) {
-        const traced = instrumentFetch(value.fetch.bind(value), true)
-        wrapped = new Proxy(value, {
-          get: (t, k) => {
-            if (k === 'fetch') return traced
-            const member = Reflect.get(t, k)
-            return typeof member === 'function' ? member.bind(t) : member
-          },
-        })
-        bindings.set(key, wrapped)
-      }
+      if (!wrapped) bindings.set(key, (wrapped = rpcBinding(value, String(key), (f) => instrumentFetch(f, true))))
       return wrapped
     },
   })
