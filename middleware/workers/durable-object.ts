@@ -3,6 +3,7 @@ import { KIND_SERVER } from '../sdk/api-values.ts'
 import { REQUEST_ROOT } from '../sdk/context.ts'
 import { traceStorage } from './durable-storage.ts'
 import { instrumentEnv } from './fetch.ts'
+import { bindTo } from './rpc-client.ts'
 import { traceFetchHandler } from './fetch-handler.ts'
 import { type HandlerOptions, type Trigger, prepareHandler, traceInvocation } from './invocation.ts'
 import { type RpcClass, type Served, traceRpcMethods } from './rpc-server.ts'
@@ -17,7 +18,8 @@ interface DurableObjectState {
 }
 
 // biome-ignore lint: the user's constructor arguments
-type DurableObjectClass = new (...args: any[]) => object
+/** A class `instrumentDurableObject` can wrap: a Durable Object class. */
+export type InstrumentableDurableObject = new (...args: any[]) => object
 
 /**
  * A Durable Object class traced in every handler, each its own invocation exported in the
@@ -35,7 +37,7 @@ type DurableObjectClass = new (...args: any[]) => object
  * class Stock extends DurableObject { async reserve(quantity: number) { … } }
  * export const StockReservation = instrumentDurableObject(Stock, { serviceName: 'inventory' })
  */
-export function instrumentDurableObject<C extends DurableObjectClass>(Base: C, options: HandlerOptions = {}): C {
+export function instrumentDurableObject<C extends InstrumentableDurableObject>(Base: C, options: HandlerOptions = {}): C {
   prepareHandler(options)
   const name = Base.name || 'DurableObject'
   const served = new WeakMap<object, Served>()
@@ -83,7 +85,3 @@ export function instrumentDurableObject<C extends DurableObjectClass>(Base: C, o
   return Traced
 }
 
-function bindTo(target: object, key: PropertyKey): unknown {
-  const value = Reflect.get(target, key)
-  return typeof value === 'function' ? value.bind(target) : value
-}

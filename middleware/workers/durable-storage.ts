@@ -3,6 +3,7 @@ import { ATTR_DB_NAMESPACE, ATTR_DB_OPERATION_NAME, ATTR_DB_QUERY_TEXT, ATTR_DB_
 import { KIND_CLIENT } from '../sdk/api-values.ts'
 import { telemetry } from '../runtime/telemetry.ts'
 import { recordFailure } from '../sdk/trace/tracer.ts'
+import { bindTo } from './rpc-client.ts'
 
 /** `db.system.name` of a Durable Object's own storage. */
 export const DURABLE_OBJECT_STORAGE = 'cloudflare.durable_object_storage'
@@ -12,10 +13,6 @@ const OPERATIONS = new Set(['get', 'put', 'delete', 'list', 'deleteAll'])
 
 type Method = (...args: unknown[]) => unknown
 
-const bindTo = (target: object, key: PropertyKey) => {
-  const value = Reflect.get(target, key)
-  return typeof value === 'function' ? (value as Method).bind(target) : value
-}
 
 /**
  * Calls `call` inside a CLIENT span named as Cloudflare names it (`durable_object_storage_get`),

@@ -7,7 +7,8 @@ import { type Served, traceRpcMethods } from './rpc-server.ts'
 const HANDLERS = new Set(['fetch', 'queue', 'scheduled', 'email', 'tail', 'tailStream', 'trace', 'test'])
 
 // biome-ignore lint: the user's constructor arguments
-type EntrypointClass = new (...args: any[]) => object
+/** A class `instrumentEntrypoint` can wrap: a `WorkerEntrypoint`. */
+export type InstrumentableEntrypoint = new (...args: any[]) => object
 
 /**
  * A `WorkerEntrypoint` class with a SERVER span per RPC method call (`Class/method`, with
@@ -20,7 +21,7 @@ type EntrypointClass = new (...args: any[]) => object
  * class Catalog extends WorkerEntrypoint { async stock(sku: string) { … } }
  * export const CatalogApi = instrumentEntrypoint(Catalog, { serviceName: 'inventory' })
  */
-export function instrumentEntrypoint<C extends EntrypointClass>(Base: C, options: HandlerOptions = {}): C {
+export function instrumentEntrypoint<C extends InstrumentableEntrypoint>(Base: C, options: HandlerOptions = {}): C {
   prepareHandler(options)
   const name = Base.name || 'WorkerEntrypoint'
   const served = new WeakMap<object, Served>()

@@ -30,10 +30,16 @@ const callees = new WeakMap<object, boolean>()
 // biome-ignore lint: any function
 type Callable = (...args: any[]) => any
 
-/** Functions got through a proxy still run on the binding or stub itself (workerd checks `this`). */
-const bindTo = (target: object, key: PropertyKey): any => {
+/** Whether `value` is workerd's `RpcProperty`: an RPC method of a stub, whose every property is another. */
+export const isRpcProperty = (value: unknown): boolean => (value as object | undefined)?.constructor?.name === 'RpcProperty'
+
+/**
+ * A member got through a proxy: a function bound to the binding or stub itself (workerd checks
+ * `this`), an RPC method as it is (its `bind` would be a remote method too).
+ */
+export const bindTo = (target: object, key: PropertyKey): any => {
   const value = Reflect.get(target, key)
-  return typeof value === 'function' ? value.bind(target) : value
+  return typeof value === 'function' && !isRpcProperty(value) ? value.bind(target) : value
 }
 
 /**
@@ -92,10 +98,7 @@ function tracedStub<T extends object>(stub: T, callee: object, name: string, tra
     get(target, key) {
       const value = bindTo(target, key)
       if (key === 'fetch') return traceFetch(value)
-      const property = Reflect.get(target, key) as Callable | undefined
-      return typeof key === 'string' && property?.constructor?.name === 'RpcProperty'
-        ? tracedMethod(target as Record<string, Callable>, key, property, callee, name)
-        : value
+      return typeof key === 'string' && isRpcProperty(value) ? tracedMethod(target as Record<string, Callable>, key, value, callee, name) : value
     },
   })
 }

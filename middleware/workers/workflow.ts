@@ -4,6 +4,7 @@ import { REQUEST_ROOT } from '../sdk/context.ts'
 import { telemetry } from '../runtime/telemetry.ts'
 import { recordFailure } from '../sdk/trace/tracer.ts'
 import { instrumentEnv } from './fetch.ts'
+import { bindTo } from './rpc-client.ts'
 import { type HandlerOptions, prepareHandler, traceInvocation } from './invocation.ts'
 import { type TracedEnvelope, isEnvelope } from './queue.ts'
 
@@ -20,7 +21,7 @@ export interface WorkflowLike {
 }
 
 /** Runs `run` in a span that is active meanwhile and ends with its outcome, which reaches the caller unchanged. */
-async function inSpan<T>(name: string, kind: typeof KIND_INTERNAL | typeof KIND_PRODUCER, attributes: Attributes, run: () => Promise<T>): Promise<T> {
+async function inSpan<T>(name: string, kind: typeof KIND_INTERNAL | typeof KIND_PRODUCER, attributes: Attributes, run: () => T | Promise<T>): Promise<T> {
   const span = telemetry.own.tracer.startSpan(name, { kind, attributes })
   try {
     return await telemetry.contextManager.with(trace.setSpan(context.active(), span), run)
@@ -50,13 +51,12 @@ export function instrumentWorkflowBinding<W extends WorkflowLike>(workflow: W, w
   const attributes = { [ATTR_WORKFLOW]: workflowName }
   return new Proxy(workflow, {
     get(target, key) {
-      const value = Reflect.get(target, key)
       if (key === 'create') return (options?: { id?: string; params?: unknown }) => inSpan(`create ${workflowName}`, KIND_PRODUCER, attributes, () => target.create(wrap(options)))
       if (key === 'createBatch') {
         return (batch: { id?: string; params?: unknown }[]) =>
           inSpan(`create ${workflowName}`, KIND_PRODUCER, { ...attributes, 'messaging.batch.message_count': batch.length }, () => target.createBatch!(batch.map(wrap)))
       }
-      return typeof value === 'function' ? value.bind(target) : value
+      return bindTo(target, key)
     },
   })
 }
@@ -74,21 +74,21 @@ const STEPS = new Set(['do', 'sleep', 'sleepUntil', 'waitForEvent'])
 function traceStep(step: WorkflowStepLike, workflowName: string): WorkflowStepLike {
   return new Proxy(step, {
     get(target, key) {
-      const value = Reflect.get(target, key)
-      if (typeof value !== 'function') return value
-      if (typeof key !== 'string' || !STEPS.has(key)) return value.bind(target)
+      const value = bindTo(target, key)
+      if (typeof value !== 'function' || typeof key !== 'string' || !STEPS.has(key)) return value
       return (name: string, ...rest: unknown[]) =>
         inSpan(`step.${key} ${name}`, KIND_INTERNAL, { [ATTR_WORKFLOW]: workflowName, [ATTR_STEP]: name }, () => {
           // The engine may call a step's callback back over RPC, outside this context: bind it to the step's span.
           const active = context.active()
-          return value.call(target, name, ...rest.map((arg) => (typeof arg === 'function' ? telemetry.contextManager.bind(active, arg) : arg)))
+          return Reflect.apply(value, target, [name, ...rest.map((arg) => (typeof arg === 'function' ? telemetry.contextManager.bind(active, arg) : arg))])
         })
     },
   })
 }
 
 // biome-ignore lint: the user's constructor arguments
-type WorkflowClass = new (...args: any[]) => { run(event: any, step: any): Promise<unknown> }
+/** A class `instrumentWorkflow` can wrap: a `WorkflowEntrypoint`. */
+export type InstrumentableWorkflow = new (...args: any[]) => { run(event: any, step: any): Promise<unknown> }
 
 /**
  * A `WorkflowEntrypoint` class whose every `run` is one invocation: a SERVER span `run Class`
@@ -100,7 +100,7 @@ type WorkflowClass = new (...args: any[]) => { run(event: any, step: any): Promi
  * @example
  * export const OrderWorkflow = instrumentWorkflow(class extends WorkflowEntrypoint { async run(event, step) { … } })
  */
-export function instrumentWorkflow<C extends WorkflowClass>(Base: C, options: HandlerOptions = {}): C {
+export function instrumentWorkflow<C extends InstrumentableWorkflow>(Base: C, options: HandlerOptions = {}): C {
   prepareHandler(options)
   const name = Base.name || 'Workflow'
   const served = new WeakMap<object, { env: unknown; waitUntil(promise: Promise<unknown>): void }>()
