@@ -81,6 +81,12 @@ describe('Durable Object RPC', () => {
     expect(JSON.parse((await get('/do/add-one')).body)).toEqual({ sum: 2, count: 1, self: true })
   })
 
+  it('keeps promise pipelining on a traced call', async () => {
+    expect((await get('/do/pipeline')).body).toBe('42')
+    const spans = await traceOf('/do/pipeline', 5)
+    expect(one(spans, 'Ledger/open', SERVER).parentSpanId).toBe(one(spans, 'LEDGER/open', CLIENT).spanId)
+  })
+
   it('hands the caller the error the method threw, and records it on both spans', async () => {
     expect(JSON.parse((await get('/do/fail')).body)).toEqual({ name: 'RangeError', message: 'the ledger is closed' })
     const spans = await traceOf('/do/fail', 3)
