@@ -103,8 +103,6 @@ function tracedStub<T extends object>(stub: T, callee: object, name: string, tra
   })
 }
 
-const STUB_MAKERS = new Set(['get', 'getByName'])
-
 /**
  * The hook `instrumentEnv` calls for each binding: a service binding (with `fetch`) gets its RPC
  * methods traced; a Durable Object namespace gets stubs whose `fetch` and RPC methods are traced.
@@ -117,7 +115,7 @@ export function rpcBinding<T>(binding: T, name: string, traceFetch: (f: Callable
   return new Proxy(binding, {
     get(target, key) {
       const value = bindTo(target, key)
-      return STUB_MAKERS.has(key as string) ? (...args: unknown[]) => tracedStub(value(...args), target, name, traceFetch) : value
+      return key === 'get' || key === 'getByName' ? (...args: unknown[]) => tracedStub(value(...args), target, name, traceFetch) : value
     },
   })
 }
