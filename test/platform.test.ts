@@ -120,6 +120,11 @@ describe('Durable Object handlers', () => {
     expect(body.traceparent).toContain(client.spanId)
     expect(object).toMatchObject({ name: 'GET' })
     expect(object.attributes).toMatchObject({ 'faas.trigger': 'http', 'http.request.method': 'GET', 'url.path': '/entries', 'http.response.status_code': 200 })
+    // The object's request is counted in http.server.request.duration too: the one point with no http.route.
+    const routeless = () =>
+      receiver.metrics.filter((m) => m.name === 'http.server.request.duration').flatMap((m) => m.points).filter((p) => p.attributes['http.route'] === undefined)
+    await receiver.waitFor(() => routeless().length > 0, 10_000, 'the object request duration')
+    expect(routeless()[0].attributes).toEqual({ 'http.request.method': 'GET', 'http.response.status_code': 200, 'url.scheme': 'https' })
   })
 
   it('traces storage calls as CLIENT spans under the method, without keys or values', async () => {

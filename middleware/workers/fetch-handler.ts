@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api'
 import {
   ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_SERVER_ADDRESS,
   ATTR_URL_PATH,
@@ -8,6 +9,7 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions'
 import { KIND_SERVER, STATUS_ERROR } from '../sdk/api-values.ts'
+import { now } from '../sdk/clock.ts'
 import { REQUEST_ROOT } from '../sdk/context.ts'
 import { headersGetter } from '../sdk/propagation.ts'
 import { splitUrl } from '../semconv/url.ts'
@@ -20,7 +22,8 @@ const HTTP_TRIGGER = { 'faas.trigger': 'http' } as const
 /**
  * Runs a plain `fetch(request)` handler (a Durable Object's, a `WorkerEntrypoint`'s) as one
  * invocation with a SERVER span by the HTTP semantic conventions, continuing the caller's W3C
- * context from the request headers. A 5xx response marks the span ERROR with its status as `error.type`.
+ * context from the request headers, and records `http.server.request.duration`. A 5xx response marks the
+ * span ERROR with its status as `error.type`.
  */
 export function traceFetchHandler(
   request: Request,
@@ -40,11 +43,23 @@ export function traceFetchHandler(
   const userAgent = request.headers.get('user-agent')
   if (userAgent) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent
   const parent = telemetry.propagator.extract(REQUEST_ROOT, request.headers, headersGetter)
-  return traceInvocation(env, options, { trigger: HTTP_TRIGGER, name, kind: KIND_SERVER, attributes, parent, headers: request.headers }, waitUntil, handler, (span, response) => {
-    const status = response.status
+  const start = now()
+  let status = 500
+  let errorType: string | undefined = '500'
+  const handled = traceInvocation(env, options, { trigger: HTTP_TRIGGER, name, kind: KIND_SERVER, attributes, parent, headers: request.headers }, waitUntil, handler, (span, response) => {
+    status = response.status
     span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
-    if (status < 500) return undefined
-    span.setAttribute(ATTR_ERROR_TYPE, String(status)).setStatus({ code: STATUS_ERROR })
-    return String(status)
+    errorType = status < 500 ? undefined : String(status)
+    if (errorType) span.setAttribute(ATTR_ERROR_TYPE, errorType).setStatus({ code: STATUS_ERROR })
+    return errorType
+  })
+  return handled.finally(() => {
+    // A handler that threw answered nothing: recorded as a 500, as the runtime answers it.
+    const metric: Attributes = {}
+    if (errorType) metric[ATTR_ERROR_TYPE] = errorType
+    metric[ATTR_HTTP_REQUEST_METHOD] = attributes[ATTR_HTTP_REQUEST_METHOD]
+    metric[ATTR_HTTP_RESPONSE_STATUS_CODE] = status
+    metric[ATTR_URL_SCHEME] = url?.scheme ?? 'http'
+    telemetry.own.serverDuration.record((now() - start) / 1000, metric)
   })
 }
