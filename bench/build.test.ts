@@ -33,6 +33,18 @@ describe('the bench variants stay in their bundle budgets (minified ESM, gzip, w
   }
 })
 
+describe('opt-in handlers tree-shake away', () => {
+  // Strings only the receiving side's code carries: instrumentDurableObject, its storage, Workflows, email.
+  const OPT_IN = ['durable_object_storage_', 'webSocketMessage', 'cloudflare.workflow.name', 'cloudflare.email.size']
+  for (const entry of Object.keys(BUNDLE_BUDGETS_KIB)) {
+    it(`${entry} bundles the RPC callers, and none of the opt-in handlers`, async () => {
+      const { esm } = await bundleVariant(resolve(ROOT, 'bench', entry))
+      expect(esm).toContain('__edgeOtelRpc')
+      expect(OPT_IN.filter((mark) => esm.includes(mark))).toEqual([])
+    })
+  }
+})
+
 describe('the smallest traced worker as wrangler builds it for a user (deploy --dry-run --minify)', () => {
   it(`reports ≤ ${WRANGLER_BUDGET_KIB} KiB gzip`, async () => {
     // The fixture imports `edge-otel` as the workspace package, which resolves to the package build.

@@ -33,17 +33,26 @@ export const BUNDLE_GOALS_KIB: Record<string, number> = {
 export const BINDINGS_KIB = 2150 / 1024
 
 /**
+ * What tracing RPC callers costs every `otel()` worker (issue 15, docs/rpc.md): `instrumentEnv` traces Durable Object
+ * stubs (`fetch`, RPC methods) and service-binding RPC methods, carrying the trace context through the callee's
+ * hidden method with a fallback for callees that are not instrumented. Measured as the gzip bytes it added to each
+ * bundle (25,599 → 26,022; 26,376 → 26,810; 27,766 → 28,224). The receiving side (`instrumentDurableObject`,
+ * `instrumentEntrypoint`, Workflows, email) is opt-in and tree-shakes away.
+ */
+const RPC_CALLERS_BYTES = { 'variants/edge-otel.ts': 423, 'variants/edge-otel-logs.ts': 434, 'variants/edge-otel-all.ts': 458 }
+
+/**
  * What `bench/build.test.ts` holds each bundle to. The correctness fixes of issue 13 (tail sampling
  * per trace, requests that never end, duplicate instruments, scopes, link limits, HTTP semconv, the
  * per-handler options check, baggage decoding) and the one invocation lifecycle of issue 14 took
  * every signal from 24.82 to 25.76 KiB and all on from 26.02 to 27.12: over their goals, which stay
  * unmet until the library is that much smaller. Traces and metrics alone is at its goal, 25.00 KiB
- * (25,599 bytes). These budgets hold today's figures, so that nothing grows meanwhile.
+ * (25,599 bytes). These budgets hold today's figures, so that nothing grows meanwhile, plus the RPC callers' cost.
  */
 export const BUNDLE_BUDGETS_KIB: Record<string, number> = {
-  'variants/edge-otel.ts': GOALS.bundleKiB + BINDINGS_KIB,
-  'variants/edge-otel-logs.ts': 25.8 + BINDINGS_KIB,
-  'variants/edge-otel-all.ts': 27.15 + BINDINGS_KIB,
+  'variants/edge-otel.ts': GOALS.bundleKiB + BINDINGS_KIB + RPC_CALLERS_BYTES['variants/edge-otel.ts'] / 1024,
+  'variants/edge-otel-logs.ts': 25.8 + BINDINGS_KIB + RPC_CALLERS_BYTES['variants/edge-otel-logs.ts'] / 1024,
+  'variants/edge-otel-all.ts': 27.15 + BINDINGS_KIB + RPC_CALLERS_BYTES['variants/edge-otel-all.ts'] / 1024,
 }
 
 /** The bindings' cost as wrangler builds the smallest traced worker: 26.46 → 28.69 KiB (issue 15, see BINDINGS_KIB). */
@@ -56,5 +65,6 @@ export const WRANGLER_BINDINGS_KIB = 2.23
  * 1.0 of it in Hono and the API. The goal is 25 KiB. It measured 25.90 KiB before issue 13, 25.54 with the
  * package build minified, 26.27 with issue 13's fixes and terser's second pass, and 26.46 with the layers and
  * the one invocation lifecycle; its budget holds that until the library is 1.5 KiB smaller (docs/performance.md).
+ * Tracing RPC callers (above) took it from 26.46 to 26.89 KiB: 0.43 KiB more.
  */
-export const WRANGLER_BUDGET_KIB = 26.5 + WRANGLER_BINDINGS_KIB
+export const WRANGLER_BUDGET_KIB = 26.5 + WRANGLER_BINDINGS_KIB + 0.43

@@ -21,6 +21,10 @@ export type { HandlerOptions } from './workers/invocation.ts'
 export { traceResponse, type TraceResponseOptions } from './hono/response-headers.ts'
 export { captureConsole, log, type Severity } from './runtime/logs.ts'
 export { TailSampler, tailSampling, type TailSamplingOptions } from './runtime/tail-sampling.ts'
+export { instrumentDurableObject, type InstrumentableDurableObject } from './workers/durable-object.ts'
+export { instrumentEntrypoint, type InstrumentableEntrypoint } from './workers/entrypoint.ts'
+export { instrumentWorkflow, instrumentWorkflowBinding, type InstrumentableWorkflow, type WorkflowLike } from './workers/workflow.ts'
+export { instrumentEmail, type EmailHandlerOptions, type EmailMessageLike } from './workers/email.ts'
 import { telemetry } from './runtime/telemetry.ts'
 /** The isolate's telemetry runtime, for `edge-otel/testing` only: not an API, and it changes without notice. */
 export const internalTelemetry: unknown = telemetry

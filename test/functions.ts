@@ -27,10 +27,12 @@ interface WranglerConfig {
   compatibility_date: string
   compatibility_flags?: string[]
   vars?: Record<string, string>
-  services?: Array<{ binding: string; service: string }>
+  services?: Array<{ binding: string; service: string; entrypoint?: string }>
   kv_namespaces?: Array<{ binding: string; id: string }>
   d1_databases?: Array<{ binding: string; database_name: string; database_id: string; migrations_dir?: string }>
   r2_buckets?: Array<{ binding: string; bucket_name: string }>
+  durable_objects?: { bindings?: Array<{ name: string; class_name: string; script_name?: string }> }
+  migrations?: Array<{ new_sqlite_classes?: string[] }>
   queues?: {
     producers?: Array<{ binding: string; queue: string }>
     consumers?: Array<{ queue: string; max_batch_size?: number; max_batch_timeout?: number; max_retries?: number; dead_letter_queue?: string; retry_delay?: number }>
@@ -72,7 +74,8 @@ export interface WorkerSpec {
   compatibilityDate: string
   compatibilityFlags: string[]
   vars: Record<string, string>
-  services: Record<string, string>
+  services: Record<string, string | { name: string; entrypoint: string }>
+  durableObjects?: Record<string, { className: string; scriptName?: string; useSQLite?: boolean }>
   queueProducers?: Record<string, { queueName: string }>
   queueConsumers?: Record<string, { maxBatchSize?: number; maxBatchTimeout?: number; maxRetries?: number; deadLetterQueue?: string; retryDelay?: number }>
   /** KV namespaces, D1 databases and R2 buckets by binding name (in memory, one per id or name). */
@@ -102,7 +105,13 @@ export function exampleFunctions(): WorkerSpec[] {
       compatibilityDate: c.compatibility_date,
       compatibilityFlags: c.compatibility_flags ?? [],
       vars: c.vars ?? {},
-      services: Object.fromEntries((c.services ?? []).map((s) => [s.binding, s.service])),
+      services: Object.fromEntries((c.services ?? []).map((s) => [s.binding, s.entrypoint ? { name: s.service, entrypoint: s.entrypoint } : s.service])),
+      durableObjects: Object.fromEntries(
+        (c.durable_objects?.bindings ?? []).map((d) => [
+          d.name,
+          { className: d.class_name, scriptName: d.script_name, useSQLite: c.migrations?.some((m) => m.new_sqlite_classes?.includes(d.class_name)) },
+        ]),
+      ),
       queueProducers: Object.fromEntries((c.queues?.producers ?? []).map((p) => [p.binding, { queueName: p.queue }])),
       queueConsumers: Object.fromEntries(
         (c.queues?.consumers ?? []).map((q) => [
@@ -153,6 +162,7 @@ export async function startFunctions(specs: WorkerSpec[], vars: Record<string, s
       compatibilityFlags: spec.compatibilityFlags,
       bindings: { ...spec.vars, ...vars },
       serviceBindings: spec.services,
+      durableObjects: spec.durableObjects,
       queueProducers: spec.queueProducers,
       queueConsumers: spec.queueConsumers,
       kvNamespaces: spec.kvNamespaces,

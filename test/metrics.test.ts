@@ -12,6 +12,8 @@ interface Plan {
   served: Array<'gateway' | 'orders' | 'inventory'>
   /** Functions whose server span records an error for it. */
   failed?: Array<'gateway' | 'orders' | 'inventory'>
+  /** Functions invoked for it once more by RPC, with no HTTP request: an accepted order's stock reservation. */
+  rpc?: Array<'inventory'>
   placed?: 'accepted' | 'rejected'
 }
 
@@ -24,7 +26,7 @@ function plan(): Plan[] {
   for (let i = 0; i < 100; i++) p.push({ path: `/orders/${i + 20}`, status: 200, served: [...ALL] })
   for (let i = 0; i < 20; i++) p.push({ path: `/orders/${100000 + i}`, status: 404, served: ['gateway', 'orders'] })
   for (let i = 0; i < 10; i++) p.push({ path: '/orders/13', status: 502, served: [...ALL], failed: [...ALL] })
-  for (let i = 0; i < 10; i++) p.push({ path: '/orders', init: post('{"sku":"sku-apple","quantity":1}'), status: 201, served: [...ALL], placed: 'accepted' })
+  for (let i = 0; i < 10; i++) p.push({ path: '/orders', init: post('{"sku":"sku-apple","quantity":1}'), status: 201, served: [...ALL], rpc: ['inventory'], placed: 'accepted' })
   for (let i = 0; i < 5; i++) p.push({ path: '/orders', init: post('{"sku":"sku-pear","quantity":1}'), status: 409, served: [...ALL], placed: 'rejected' })
   for (let i = 0; i < 5; i++) p.push({ path: '/orders', init: post('not json'), status: 400, served: ['gateway', 'orders'] })
   return p
@@ -68,6 +70,7 @@ describe('metrics pushed by many isolates add up exactly', () => {
     }
 
     const expected = Object.fromEntries(ALL.map((f) => [f, 2 * requests.filter((r) => r.served.includes(f)).length]))
+    const invoked = Object.fromEntries(ALL.map((f) => [f, expected[f] + 2 * requests.filter((r) => r.rpc?.includes(f as 'inventory')).length]))
     const expectedErrors = Object.fromEntries(ALL.map((f) => [f, 2 * requests.filter((r) => r.failed?.includes(f)).length]))
     expect(expected).toEqual({ gateway: 300, orders: 300, inventory: 250 })
 
@@ -81,7 +84,7 @@ describe('metrics pushed by many isolates add up exactly', () => {
       for (const p of durations) expect(sum(p.bucketCounts!)).toBe(p.count)
       const errors = sum(points(receiver.metrics, 'faas.errors', f).map((p) => p.value!))
       const invocations = sum(points(receiver.metrics, 'faas.invocations', f).map((p) => p.value!))
-      expect([invocations + errors, errors], `${f} invocations and errors`).toEqual([expected[f], expectedErrors[f]])
+      expect([invocations + errors, errors], `${f} invocations and errors`).toEqual([invoked[f], expectedErrors[f]])
       // One cold start per isolate: two isolates per function.
       expect(sum(points(receiver.metrics, 'faas.coldstarts', f).map((p) => p.value!)), `${f} cold starts`).toBe(2)
       const instances = new Set(receiver.metrics.filter((m) => m.resource['service.name'] === f).map((m) => m.resource['service.instance.id']))
@@ -106,6 +109,7 @@ describe('metrics pushed by many isolates add up exactly', () => {
     expect(coldSpans).toHaveLength(8)
     expect(new Set(coldSpans.map((s) => s.resource['service.instance.id'])).size).toBe(8)
     expect(coldSpans.filter((s) => s.attributes['faas.trigger'] === 'pubsub').map((s) => s.resource['service.name'])).toEqual(['fulfillment', 'fulfillment'])
-    for (const s of receiver.spans) expect(s.kind === 2 ? s.attributes['faas.trigger'] : 'http').toBe('http')
+    // Every root span is a request's, but the stock reservations' (RPC, faas.trigger=other).
+    for (const s of receiver.spans) expect(s.kind === 2 ? s.attributes['faas.trigger'] : 'http').toBe(s.kind === 2 && s.attributes['rpc.system.name'] ? 'other' : 'http')
   })
 })

@@ -1,8 +1,9 @@
 import { Hono } from 'hono'
 import { otel, otlpJson, replayTelemetry, tailSampling } from 'edge-otel'
 import { relayJson } from '../../shared/http.ts'
+import type { StockLookup } from '../inventory/stock-lookup.ts'
 
-type Env = { Bindings: { ORDERS: Fetcher; W3C_TEST_SERVICE?: string } }
+type Env = { Bindings: { ORDERS: Fetcher; STOCK_API: Service<StockLookup>; W3C_TEST_SERVICE?: string } }
 
 const app = new Hono<Env>()
 // encodings: [otlpJson] lets OTEL_EXPORTER_OTLP_PROTOCOL=http/json work in this worker;
@@ -14,6 +15,12 @@ app.get('/health', (c) => c.json({ ok: true }))
 app.get('/orders/:id', async (c) => {
   const response = await c.env.ORDERS.fetch(`https://orders/orders/${encodeURIComponent(c.req.param('id'))}`)
   return relayJson(c, response)
+})
+
+// A Workers RPC call to inventory's StockApi entrypoint: a CLIENT span here, its method's span there.
+app.get('/stock/:sku', async (c) => {
+  const stock = await c.env.STOCK_API.stock(c.req.param('sku'))
+  return stock ? c.json(stock) : c.json({ error: 'unknown sku' }, 404)
 })
 
 app.post('/orders', async (c) => {

@@ -1,7 +1,9 @@
 import { Hono } from 'hono'
 import { SpanStatusCode, trace } from '@opentelemetry/api'
-import { instrumentScheduled, otel, otlpJson, tailSampling } from 'edge-otel'
+import { instrumentDurableObject, instrumentEntrypoint, instrumentScheduled, otel, otlpJson, tailSampling } from 'edge-otel'
 import { FAR_SKU, FAR_WAREHOUSE_MS, RECALLED_SKU, STALE_SKU, STOCK, type Stock } from '../../shared/catalog.ts'
+import { StockLookup } from './stock-lookup.ts'
+import { StockReservation } from './stock-reservation.ts'
 
 class WarehouseUnavailableError extends Error {
   override name = 'WarehouseUnavailableError'
@@ -53,3 +55,8 @@ const checkStock = instrumentScheduled(
 )
 
 export default { fetch: app.fetch, scheduled: checkStock }
+
+// The Durable Object that orders reserve stock in (one per SKU, by RPC), and the entrypoint the
+// gateway calls by RPC: each call a span in the caller's trace (wrangler.toml names the classes).
+export const StockReservations = instrumentDurableObject(StockReservation, telemetryOptions)
+export const StockApi = instrumentEntrypoint(StockLookup, telemetryOptions)

@@ -2,8 +2,9 @@ import { metrics, trace } from '@opentelemetry/api'
 import { Hono } from 'hono'
 import { instrumentQueue, log, otel, otlpJson, tailSampling } from 'edge-otel'
 import { type Order, type Stock, orderId } from '../../shared/catalog.ts'
+import type { StockReservation } from '../inventory/stock-reservation.ts'
 
-type Env = { Bindings: { INVENTORY: Fetcher; ORDER_EVENTS: Queue; DB: D1Database } }
+type Env = { Bindings: { INVENTORY: Fetcher; ORDER_EVENTS: Queue; DB: D1Database; STOCK: DurableObjectNamespace<StockReservation> } }
 
 const tracer = trace.getTracer('orders')
 const ordersPlaced = metrics.getMeter('orders').createCounter('orders.placed', {
@@ -41,8 +42,11 @@ app.post('/orders', async (c) => {
   if (!input || typeof input.sku !== 'string' || !Number.isInteger(input.quantity) || (input.quantity as number) < 1) {
     return c.json({ error: 'expected {"sku": string, "quantity": positive integer}' }, 400)
   }
+  const quantity = input.quantity as number
   const stock = await stockOf(c.env.INVENTORY, input.sku)
-  const accepted = stock !== undefined && stock.available >= (input.quantity as number)
+  // In stock: reserve it in the SKU's Durable Object, by an RPC call traced into this order's trace.
+  const reservation = stock && stock.available >= quantity ? await c.env.STOCK.getByName(input.sku).reserve(input.sku, quantity) : undefined
+  const accepted = reservation?.reserved === true
   ordersPlaced.add(1, { 'app.order.status': accepted ? 'accepted' : 'rejected' })
   const details = { 'app.order.sku': input.sku, 'app.order.quantity': input.quantity as number }
   if (accepted) log.info('order accepted', details)

@@ -15,6 +15,7 @@ import { headersSetter } from '../sdk/propagation.ts'
 import { redactUrl } from '../semconv/redact.ts'
 import { telemetry } from '../runtime/telemetry.ts'
 import { recordFailure } from '../sdk/trace/tracer.ts'
+import { rpcBinding } from './rpc-client.ts'
 
 // The methods the HTTP semantic conventions know; others are recorded as _OTHER.
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'])

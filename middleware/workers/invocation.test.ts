@@ -4,7 +4,7 @@ import { DecodingTransport, executionContext } from '../../test/decoding-transpo
 import { telemetry } from '../runtime/telemetry.ts'
 import { KIND_CONSUMER } from '../sdk/api-values.ts'
 import { REQUEST_ROOT } from '../sdk/context.ts'
-import { configureInvocation, endInvocation, runInvocation, startInvocation } from './invocation.ts'
+import { configureInvocation, endInvocation, runInvocation, startInvocation, traceInvocation } from './invocation.ts'
 
 const ENV = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' }
 const PUBSUB = { 'faas.trigger': 'pubsub' } as const
@@ -60,5 +60,30 @@ describe('one invocation, whatever the handler kind', () => {
     expect(waited).toHaveLength(1)
     await Promise.all(waited)
     expect(transport.spans).toHaveLength(3)
+  })
+})
+
+describe('traceInvocation, the whole lifecycle for a handler that returns or throws', () => {
+  const start = () => ({ trigger: PUBSUB, name: 'job', kind: KIND_CONSUMER, attributes: {}, parent: REQUEST_ROOT })
+  const options = { instrumentGlobalFetch: false }
+
+  it('returns what the handler returned, with the settled error.type on the span', async () => {
+    const waited: Promise<unknown>[] = []
+    const result = await traceInvocation(ENV, { ...options, transport }, start(), (p) => void waited.push(p), () => 503, (span, status) => {
+      span.setAttribute('app.status', status)
+      return String(status)
+    })
+    expect(result).toBe(503)
+    await Promise.all(waited)
+    expect(transport.spans[0].attributes).toMatchObject({ 'app.status': 503 })
+    expect(transport.points('faas.errors')).toEqual([expect.objectContaining({ value: 1 })])
+  })
+
+  it('rethrows what the handler threw, after recording it', async () => {
+    const waited: Promise<unknown>[] = []
+    const thrown = new TypeError('bad job')
+    await expect(traceInvocation(ENV, { ...options, transport }, start(), (p) => void waited.push(p), () => Promise.reject(thrown))).rejects.toBe(thrown)
+    await Promise.all(waited)
+    expect(transport.spans[0]).toMatchObject({ status: { code: 2 }, attributes: expect.objectContaining({ 'error.type': 'TypeError' }) })
   })
 })

@@ -113,3 +113,40 @@ export function endInvocation(invocation: Invocation, end: InvocationEnd = {}): 
   }
   return errorType
 }
+
+/**
+ * One whole invocation of a handler that returns or throws: `configureInvocation`, `startInvocation`,
+ * `runInvocation` and `endInvocation` in that order, the export in `waitUntil`. `settle` reads the
+ * result onto the root span before it ends and returns an `error.type` for a failure that did not
+ * throw (a 5xx response). What the handler returns or throws reaches the caller unchanged, and a
+ * telemetry failure at the start lets the handler run untraced.
+ */
+export async function traceInvocation<T>(
+  env: unknown,
+  options: HandlerOptions,
+  start: InvocationStart,
+  waitUntil: ((promise: Promise<unknown>) => void) | undefined,
+  handler: () => T | Promise<T>,
+  settle?: (span: Span, result: T) => string | undefined,
+): Promise<T> {
+  let invocation: Invocation
+  try {
+    configureInvocation(env, options)
+    invocation = startInvocation(start)
+  } catch (error) {
+    telemetry.warnOnce(`${start.name} ran untraced: ${String(error)}`, 'start')
+    return handler()
+  }
+  let error: unknown
+  let errorType: string | undefined
+  try {
+    const result = await runInvocation(invocation, handler)
+    errorType = settle?.(invocation.span, result)
+    return result
+  } catch (thrown) {
+    error = thrown
+    throw thrown
+  } finally {
+    endInvocation(invocation, { error, errorType, waitUntil })
+  }
+}

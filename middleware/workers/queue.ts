@@ -32,7 +32,8 @@ export interface TracedEnvelope<Body = unknown> {
   body: Body
 }
 
-function isEnvelope(value: unknown): value is TracedEnvelope {
+/** Whether a message body (or a workflow's params) is a `TracedEnvelope`. */
+export function isEnvelope(value: unknown): value is TracedEnvelope {
   return typeof value === 'object' && value !== null && typeof (value as TracedEnvelope).__otel === 'object' && 'body' in value
 }
 

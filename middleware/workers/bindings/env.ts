@@ -1,8 +1,9 @@
 import { instrumentFetch } from '../fetch.ts'
+import { rpcBinding } from '../rpc-client.ts'
 import { AI } from './ai.ts'
 import { ANALYTICS_ENGINE } from './analytics-engine.ts'
 import { instrumentCaches } from './cache.ts'
-import { type BindingKind, bindingBase, instrumentBinding, ownMember } from './client.ts'
+import { type BindingKind, bindingBase, instrumentBinding } from './client.ts'
 import { D1 } from './d1.ts'
 import { KV } from './kv.ts'
 import { R2 } from './r2.ts'
@@ -13,11 +14,13 @@ type Binding = Record<PropertyKey, unknown>
 /** Recognises one kind of binding: returns it traced, or undefined when it is not of that kind. */
 export type BindingInstrumenter = (binding: Binding, name: string) => object | undefined
 
-/** A service binding: its `fetch` traced like global `fetch`, as a CLIENT span with W3C headers. */
-export const serviceBinding: BindingInstrumenter = (binding) => {
-  if (typeof binding.fetch !== 'function') return undefined
-  const traced = instrumentFetch((binding.fetch as typeof fetch).bind(binding), true)
-  return new Proxy(binding, { get: (target, key) => (key === 'fetch' ? traced : ownMember(target, key)) })
+/**
+ * A service binding (its `fetch` traced like global `fetch`, its RPC methods as RPC CLIENT spans) or a
+ * Durable Object namespace (the same for its stubs): `rpc-client.ts`.
+ */
+export const serviceBinding: BindingInstrumenter = (binding, name) => {
+  const traced = rpcBinding(binding, name, (f) => instrumentFetch(f, true))
+  return traced === binding ? undefined : traced
 }
 
 /**
@@ -34,7 +37,7 @@ const byMethods =
 
 /**
  * How `instrumentEnv` traces each binding: the first instrumenter that recognises it. A new kind
- * (Durable Object namespaces, RPC) is one more entry; service bindings come last, since Workers AI
+ * is one more entry; service bindings and Durable Object namespaces come last, since Workers AI
  * has a `fetch` of its own.
  */
 export const BINDING_INSTRUMENTERS: BindingInstrumenter[] = [

@@ -1,0 +1,87 @@
+import type { Attributes } from '@opentelemetry/api'
+import { KIND_SERVER } from '../sdk/api-values.ts'
+import { REQUEST_ROOT } from '../sdk/context.ts'
+import { traceStorage } from './durable-storage.ts'
+import { instrumentEnv } from './bindings/env.ts'
+import { bindTo } from './rpc-client.ts'
+import { traceFetchHandler } from './fetch-handler.ts'
+import { type HandlerOptions, type Trigger, prepareHandler, traceInvocation } from './invocation.ts'
+import { type RpcClass, type Served, traceRpcMethods } from './rpc-server.ts'
+
+/** The handlers workerd calls on a Durable Object itself; every other method is an RPC method. */
+const HANDLERS = new Set(['fetch', 'alarm', 'webSocketMessage', 'webSocketClose', 'webSocketError'])
+
+/** The parts of a `DurableObjectState` the instrumentation uses. */
+interface DurableObjectState {
+  storage?: object
+  waitUntil(promise: Promise<unknown>): void
+}
+
+// biome-ignore lint: the user's constructor arguments
+/** A class `instrumentDurableObject` can wrap: a Durable Object class. */
+export type InstrumentableDurableObject = new (...args: any[]) => object
+
+/**
+ * A Durable Object class traced in every handler, each its own invocation exported in the
+ * object's `ctx.waitUntil`:
+ * - `fetch`: a SERVER span by the HTTP conventions, continuing the caller's `traceparent`;
+ * - each RPC method: a SERVER span `Class/method` (`rpc.system.name`, `rpc.method`), in the trace of a
+ *   caller whose env went through `otel()`/`instrumentEnv` (see docs/rpc.md);
+ * - `alarm`: `faas.trigger=timer`; `webSocketMessage`/`webSocketClose`/`webSocketError` (hibernation):
+ *   `faas.trigger=other`;
+ * - `this.ctx.storage` (get, put, delete, list, deleteAll, `sql.exec`): CLIENT spans; `this.env`'s bindings
+ *   are traced as in `otel()`.
+ * Methods, arguments, results, errors and `this` are the class's own.
+ *
+ * @example
+ * class Stock extends DurableObject { async reserve(quantity: number) { … } }
+ * export const StockReservation = instrumentDurableObject(Stock, { serviceName: 'inventory' })
+ */
+export function instrumentDurableObject<C extends InstrumentableDurableObject>(Base: C, options: HandlerOptions = {}): C {
+  prepareHandler(options)
+  const name = Base.name || 'DurableObject'
+  const served = new WeakMap<object, Served>()
+  const Traced = class extends Base {
+    // biome-ignore lint: the user's constructor arguments
+    constructor(...args: any[]) {
+      const [ctx, env] = args as [DurableObjectState, unknown]
+      super(ctx, instrumentEnv(env as object))
+      served.set(this, { env, waitUntil: (p) => ctx.waitUntil(p) })
+      if (ctx.storage && (this as { ctx?: unknown }).ctx === ctx) {
+        const storage = traceStorage(ctx.storage, name)
+        const traced = new Proxy(ctx, { get: (t, k) => (k === 'storage' ? storage : bindTo(t, k)) })
+        Object.defineProperty(this, 'ctx', { value: traced, writable: true, configurable: true, enumerable: true })
+      }
+    }
+  }
+  Object.defineProperty(Traced, 'name', { value: name })
+  const prototype = Traced.prototype as Record<string, unknown>
+  const base = Base.prototype as Record<string, ((...args: unknown[]) => unknown) | undefined>
+  const run = (self: object, trigger: Trigger, handler: string, attributes: Attributes, body: () => unknown) => {
+    const { env, waitUntil } = served.get(self)!
+    return traceInvocation(env, options, { trigger: { 'faas.trigger': trigger }, name: `${handler} ${name}`, kind: KIND_SERVER, attributes, parent: REQUEST_ROOT }, waitUntil, body)
+  }
+  if (base.fetch) {
+    prototype.fetch = function fetch(this: object, request: Request) {
+      const { env, waitUntil } = served.get(this)!
+      return traceFetchHandler(request, env, options, waitUntil, () => base.fetch!.call(this, request) as Promise<Response>)
+    }
+  }
+  if (base.alarm) {
+    prototype.alarm = function alarm(this: object, ...args: unknown[]) {
+      return run(this, 'timer', 'alarm', {}, () => base.alarm!.apply(this, args))
+    }
+  }
+  for (const handler of ['webSocketMessage', 'webSocketClose', 'webSocketError'] as const) {
+    const original = base[handler]
+    if (!original) continue
+    prototype[handler] = {
+      [handler](this: object, ...args: unknown[]) {
+        return run(this, 'other', handler, {}, () => original.apply(this, args))
+      },
+    }[handler]
+  }
+  traceRpcMethods(Traced, name, HANDLERS, options, (self) => served.get(self)!)
+  return Traced
+}
+
