@@ -1,0 +1,97 @@
+import { ATTR_CLOUD_PLATFORM, ATTR_CLOUD_PROVIDER } from '@opentelemetry/semantic-conventions/incubating'
+import type { Context, MiddlewareHandler } from 'hono'
+import { insideLambdaHandler, flushTelemetry, keepFlushing } from '../runtime/flush.ts'
+import { type Platform, type WaitUntil, detectPlatform } from '../runtime/platform.ts'
+import { flushOnShutdown } from '../runtime/shutdown.ts'
+import { telemetry } from '../runtime/telemetry.ts'
+import { configureInvocation } from '../workers/invocation.ts'
+import { type OtelMiddlewareOptions, otel } from './otel.ts'
+
+/** Options of `otelAnywhere()`: those of `otel()`, and a `waitUntil` for a platform the library does not know. */
+export interface AnywhereOptions extends OtelMiddlewareOptions {
+  /** Keeps the runtime alive for the export after the response, where neither Hono nor a known platform offers one. */
+  waitUntil?: WaitUntil
+}
+
+/**
+ * Configures the process from its environment on the first request, and puts the runtime into the
+ * resource in place of Workers' cloud. Without `CompressionStream` (Vercel Edge) exports go uncompressed.
+ */
+function configureForPlatform(platform: Platform, options: AnywhereOptions): void {
+  configureInvocation(platform.env, options)
+  const resource = telemetry.resource
+  const chosen = telemetry.config!.resourceAttributes
+  for (const key of [ATTR_CLOUD_PROVIDER, ATTR_CLOUD_PLATFORM]) if (!(key in chosen)) delete resource[key]
+  for (const [key, value] of Object.entries(platform.resource)) if (!(key in chosen)) resource[key] = value
+  if (typeof CompressionStream !== 'function') {
+    for (const signal of Object.values(telemetry.config!.signals)) if (signal) signal.gzip = false
+  }
+}
+
+function hasExecutionContext(c: Context): boolean {
+  try {
+    return !!c.executionCtx
+  } catch {
+    // Hono throws where the adapter gave none: every runtime but workerd and Fastly.
+    return false
+  }
+}
+
+/**
+ * Gives a request that has no `ExecutionContext` one whose `waitUntil` is the platform's, so that
+ * `otel()` (and any other middleware that calls `c.executionCtx.waitUntil`) works as on Workers.
+ * It shadows Hono's getter on this one context; `passThroughOnException` does nothing.
+ */
+function giveExecutionContext(c: Context, waitUntil: WaitUntil): void {
+  const executionContext = { waitUntil, passThroughOnException() {}, props: {} }
+  Object.defineProperty(c, 'executionCtx', { value: executionContext, configurable: true })
+}
+
+/**
+ * `otel()` for every runtime besides workerd: Deno (Deno.serve, Deno Deploy, Supabase and Netlify Edge
+ * Functions), Bun, Node (`@hono/node-server`), Vercel and AWS Lambda. Settings come from the process's
+ * environment. A request without Hono's `c.executionCtx` gets one (see below), so the export after the
+ * response goes, in this order, to `c.executionCtx.waitUntil`; the
+ * platform's own `waitUntil` (Netlify's context, Supabase's `EdgeRuntime`, Vercel's request context); the
+ * `waitUntil` option; else, in a long-lived server, to the background, with what is left exported on
+ * SIGTERM or SIGINT; and on Lambda to `instrumentLambda`, which waits for it before the handler returns.
+ *
+ * @example
+ * import { Hono } from 'hono'
+ * import { otelAnywhere } from 'edge-otel'
+ *
+ * const app = new Hono()
+ * app.use(otelAnywhere({ serviceName: 'orders' }))
+ * app.get('/orders/:id', (c) => c.json({ id: c.req.param('id') }))
+ * Deno.serve({ port: 8788 }, app.fetch)
+ */
+export const otelAnywhere = (options: AnywhereOptions = {}): MiddlewareHandler => {
+  const platform = detectPlatform()
+  const traced = otel(options)
+
+  /** The platform's `waitUntil`, the option's, or the library's own for a server or a Lambda handler. */
+  const waitUntilFor = (c: Context): WaitUntil =>
+    platform.waitUntil(c.env) ??
+    options.waitUntil ??
+    ((flushing) => {
+      keepFlushing(flushing)
+      if (platform.lifetime === 'server') return flushOnShutdown(flushTelemetry)
+      if (insideLambdaHandler()) return
+      telemetry.warnOnce(
+        platform.lifetime === 'lambda'
+          ? 'on AWS Lambda, wrap the handler in instrumentLambda(handle(app)), or telemetry is lost when the invocation is frozen.'
+          : 'this platform offers no waitUntil the library knows: pass otelAnywhere({ waitUntil }), or exports may be cut off after the response.',
+        'wait-until',
+      )
+    })
+
+  return function otelAnywhereMiddleware(c, next) {
+    try {
+      if (!telemetry.config) configureForPlatform(platform, options)
+      if (!hasExecutionContext(c)) giveExecutionContext(c, waitUntilFor(c))
+    } catch (error) {
+      telemetry.warnOnce(`could not read the runtime's settings: ${String(error)}`, 'platform')
+    }
+    return traced(c, next)
+  }
+}
