@@ -1,6 +1,6 @@
 import { ATTR_CLOUD_PLATFORM, ATTR_CLOUD_PROVIDER } from '@opentelemetry/semantic-conventions/incubating'
 import type { Context, MiddlewareHandler } from 'hono'
-import { insideLambdaHandler, flushTelemetry, keepFlushing } from '../runtime/flush.ts'
+import { flushTelemetry, insideLambdaHandler, trackSends } from '../runtime/flush.ts'
 import { type Platform, type WaitUntil, detectPlatform } from '../runtime/platform.ts'
 import { flushOnShutdown } from '../runtime/shutdown.ts'
 import { telemetry } from '../runtime/telemetry.ts'
@@ -15,7 +15,8 @@ export interface AnywhereOptions extends OtelMiddlewareOptions {
 
 /**
  * Configures the process from its environment on the first request, and puts the runtime into the
- * resource in place of Workers' cloud. Without `CompressionStream` (Vercel Edge) exports go uncompressed.
+ * resource in place of Workers' cloud. Its sends are tracked for `flushTelemetry()`. Without
+ * `CompressionStream` (Vercel Edge) exports go uncompressed.
  */
 function configureForPlatform(platform: Platform, options: AnywhereOptions): void {
   configureInvocation(platform.env, options)
@@ -23,6 +24,7 @@ function configureForPlatform(platform: Platform, options: AnywhereOptions): voi
   const chosen = telemetry.config!.resourceAttributes
   for (const key of [ATTR_CLOUD_PROVIDER, ATTR_CLOUD_PLATFORM]) if (!(key in chosen)) delete resource[key]
   for (const [key, value] of Object.entries(platform.resource)) if (!(key in chosen)) resource[key] = value
+  if (telemetry.transport) telemetry.transport = trackSends(telemetry.transport)
   if (typeof CompressionStream !== 'function') {
     for (const signal of Object.values(telemetry.config!.signals)) if (signal) signal.gzip = false
   }
@@ -73,8 +75,8 @@ export const otelAnywhere = (options: AnywhereOptions = {}): MiddlewareHandler =
   const waitUntilFor = (c: Context): WaitUntil =>
     platform.waitUntil(c.env) ??
     options.waitUntil ??
-    ((flushing) => {
-      keepFlushing(flushing)
+    (() => {
+      // The export runs in the background; flushTelemetry() waits for it at shutdown or the handler's end.
       if (platform.lifetime === 'server') return flushOnShutdown(flushTelemetry)
       if (insideLambdaHandler()) return
       telemetry.warnOnce(

@@ -1,23 +1,34 @@
-// Exports that run in the background where nothing keeps the runtime alive for them, and the one
-// call that waits for all of them: at shutdown, and before a Lambda handler returns.
+// Where no platform keeps the runtime alive for an export (a long-lived server, Lambda), the one call
+// that exports what is buffered and waits for every export under way: at shutdown, and before a
+// Lambda handler returns.
+import type { Transport } from '../exporter/export.ts'
 import { telemetry } from './telemetry.ts'
 
-const pending = new Set<Promise<unknown>>()
+const sending = new Set<Promise<unknown>>()
 let lambdaInvocations = 0
 
-/** Keeps track of an export no platform waits for, so that `flushTelemetry()` can. */
-export function keepFlushing(flushing: Promise<unknown>): void {
-  pending.add(flushing)
-  void flushing.finally(() => pending.delete(flushing))
+/** The transport, with each send it makes counted as under way until it settles, so `flushTelemetry()` can wait for it. */
+export function trackSends(transport: Transport): Transport {
+  return {
+    send(payload) {
+      const sent = transport.send(payload)
+      sending.add(sent)
+      sent.then(
+        () => sending.delete(sent),
+        () => sending.delete(sent),
+      )
+      return sent
+    },
+  }
 }
 
 /** True while a handler wrapped by `instrumentLambda` runs. */
 export const insideLambdaHandler = (): boolean => lambdaInvocations > 0
 
 /**
- * Exports everything recorded so far and waits for the exports already under way. Never rejects.
- * Call it where the runtime offers no `waitUntil` and is about to stop: in your own shutdown hook,
- * or at the end of a job.
+ * Exports everything recorded so far, now, and waits for the exports already under way (on runtimes
+ * `otelAnywhere()` configured). Never rejects. Call it where the runtime offers no `waitUntil` and is
+ * about to stop: in your own shutdown hook, or at the end of a job.
  *
  * @example
  * Deno.addSignalListener('SIGTERM', async () => {
@@ -26,7 +37,8 @@ export const insideLambdaHandler = (): boolean => lambdaInvocations > 0
  * })
  */
 export async function flushTelemetry(): Promise<void> {
-  await Promise.all([...pending, telemetry.flush()])
+  await telemetry.flush()
+  await Promise.allSettled([...sending])
 }
 
 /**
