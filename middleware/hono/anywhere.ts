@@ -71,21 +71,18 @@ export const otelAnywhere = (options: AnywhereOptions = {}): MiddlewareHandler =
   const platform = detectPlatform()
   const traced = otel(options)
 
-  /** The platform's `waitUntil`, the option's, or the library's own for a server or a Lambda handler. */
-  const waitUntilFor = (c: Context): WaitUntil =>
-    platform.waitUntil(c.env) ??
-    options.waitUntil ??
-    (() => {
-      // The export runs in the background; flushTelemetry() waits for it at shutdown or the handler's end.
-      if (platform.lifetime === 'server') return flushOnShutdown(flushTelemetry)
-      if (insideLambdaHandler()) return
-      telemetry.warnOnce(
-        platform.lifetime === 'lambda'
-          ? 'on AWS Lambda, wrap the handler in instrumentLambda(handle(app)), or telemetry is lost when the invocation is frozen.'
-          : 'this platform offers no waitUntil the library knows: pass otelAnywhere({ waitUntil }), or exports may be cut off after the response.',
-        'wait-until',
-      )
-    })
+  /** The platform's `waitUntil`, the option's, or none (the export runs in the background; `flushTelemetry()` waits for it). */
+  const waitUntilFor = (c: Context): WaitUntil => {
+    const waitUntil = platform.waitUntil(c.env) ?? options.waitUntil
+    if (waitUntil) return waitUntil
+    if (platform.lifetime === 'server') flushOnShutdown(flushTelemetry)
+    else if (platform.lifetime === 'lambda') {
+      if (!insideLambdaHandler()) telemetry.warnOnce('on AWS Lambda, wrap the handler in instrumentLambda(handle(app)), or telemetry is lost when the invocation is frozen.', 'lambda')
+    } else {
+      telemetry.warnOnce('this platform offers no waitUntil the library knows: pass otelAnywhere({ waitUntil }), or exports may be cut off after the response.', 'wait-until')
+    }
+    return () => {}
+  }
 
   return function otelAnywhereMiddleware(c, next) {
     try {
