@@ -2,6 +2,6 @@
 import { createApp } from './app.ts'
 
 const port = Number(process.env.PORT ?? 8788)
-const app = createApp({ DOWNSTREAM_URL: process.env.DOWNSTREAM_URL, selfUrl: `http://127.0.0.1:${port}` })
+const app = createApp({ DOWNSTREAM_URL: process.env.DOWNSTREAM_URL })
 const server = Bun.serve({ hostname: '127.0.0.1', port, fetch: app.fetch })
 console.log(`listening on http://127.0.0.1:${server.port}`)

@@ -13,6 +13,9 @@ const SCRIPTS = (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8'))
 
 export const RUNTIMES = ['deno', 'bun', 'node'] as const
 export type Runtime = (typeof RUNTIMES)[number]
+/** The Deno example as platforms run it, imitated (examples/platforms/). */
+export const PLATFORM_STYLES = ['netlify-style', 'supabase-style'] as const
+export type Example = Runtime | (typeof PLATFORM_STYLES)[number]
 
 /** A free port on loopback. */
 export async function freePort(): Promise<number> {
@@ -34,7 +37,7 @@ export interface RunningExample {
 }
 
 /** Starts `npm run example:<runtime>`'s command with `env` on a free port, and waits until it listens. */
-export async function startExample(runtime: Runtime, env: Record<string, string>): Promise<RunningExample> {
+export async function startExample(runtime: Example, env: Record<string, string>): Promise<RunningExample> {
   const port = await freePort()
   // exec: the shell becomes the runtime, so that a signal reaches it as it would from a supervisor.
   const child = spawn('/bin/sh', ['-c', `exec ${SCRIPTS[`example:${runtime}`]}`], {

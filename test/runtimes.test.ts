@@ -6,7 +6,7 @@ import { ATTR_PROCESS_RUNTIME_NAME, ATTR_PROCESS_RUNTIME_VERSION } from '@opente
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ReceivedSpan } from '../infra/receiver/decode.ts'
 import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
-import { type Downstream, RUNTIMES, type RunningExample, startDownstream, startExample } from './runtime-process.ts'
+import { type Downstream, PLATFORM_STYLES, RUNTIMES, type RunningExample, startDownstream, startExample } from './runtime-process.ts'
 
 const SERVER = 2
 const CLIENT = 3
@@ -160,6 +160,33 @@ for (const runtime of RUNTIMES) {
         expect(histogramCount(receiver, METRIC_HTTP_SERVER_REQUEST_DURATION, () => true)).toBe(1)
       } finally {
         await example.stop()
+        await receiver.close()
+      }
+    })
+  })
+}
+
+const WAIT_UNTIL_LOG = { 'netlify-style': 'context.waitUntil', 'supabase-style': 'EdgeRuntime.waitUntil' }
+
+for (const style of PLATFORM_STYLES) {
+  describe(`the Deno example run ${style} (npm run example:${style})`, () => {
+    it('hands its export to the platform’s waitUntil, and the trace arrives whole', async () => {
+      const receiver = await startReceiver()
+      const downstream = await startDownstream()
+      const example = await startExample(style, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, DOWNSTREAM_URL: downstream.url })
+      try {
+        const traceId = hex(16)
+        const response = await fetch(`${example.url}/chain`, { headers: { traceparent: `00-${traceId}-${hex(8)}-01` } })
+        expect(await response.json()).toEqual({ downstream: 200, text: 'Hello downstream' })
+        await receiver.waitFor(() => receiver.spans.filter((s) => s.traceId === traceId).length === 2, 15_000, 'SERVER and CLIENT spans')
+        expect(example.output()).toContain(`${WAIT_UNTIL_LOG[style]} 1`)
+        const server = serverSpan(receiver.spans, traceId)!
+        expect(server.resource[ATTR_PROCESS_RUNTIME_NAME]).toBe('deno')
+        const client = receiver.spans.find((s) => s.traceId === traceId && s.kind === CLIENT)!
+        expect(downstream.calls.map((h) => h.traceparent)).toEqual([`00-${traceId}-${client.spanId}-01`])
+      } finally {
+        await example.stop()
+        await downstream.close()
         await receiver.close()
       }
     })
