@@ -52,6 +52,8 @@ afterAll(async () => {
   await receiver.close()
 })
 
+type LambdaHandler = (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }>
+
 function lambdaApp() {
   const app = new Hono()
   app.use(library.otelAnywhere({ serviceName: 'orders' }))
@@ -61,10 +63,10 @@ function lambdaApp() {
 
 describe('on AWS Lambda (hono/aws-lambda, imitated under Node)', () => {
   it('exports before the wrapped handler returns: the spans and metrics are at the receiver when it resolves', async () => {
-    const handler = library.instrumentLambda(handle(lambdaApp()))
+    const handler = library.instrumentLambda(handle(lambdaApp()) as LambdaHandler)
     const traceId = hex(16)
     const parentId = hex(8)
-    const result = await handler(httpApiEvent('/orders/7', { traceparent: `00-${traceId}-${parentId}-01` }) as never, lambdaContext as never)
+    const result = await handler(httpApiEvent('/orders/7', { traceparent: `00-${traceId}-${parentId}-01` }), lambdaContext)
     expect(result.statusCode).toBe(200)
     expect(JSON.parse(result.body)).toEqual({ id: '7' })
     // No waiting: the handler's promise settled after the export was answered.
@@ -81,9 +83,9 @@ describe('on AWS Lambda (hono/aws-lambda, imitated under Node)', () => {
   it('says once how to wrap the handler when it is not wrapped, and the response is unchanged', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     try {
-      const handler = handle(lambdaApp())
-      const result = await handler(httpApiEvent('/orders/8') as never, lambdaContext as never)
-      await handler(httpApiEvent('/orders/9') as never, lambdaContext as never)
+      const handler = handle(lambdaApp()) as LambdaHandler
+      const result = await handler(httpApiEvent('/orders/8'), lambdaContext)
+      await handler(httpApiEvent('/orders/9'), lambdaContext)
       expect(result.statusCode).toBe(200)
       const messages = warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes('instrumentLambda'))
       expect(messages).toEqual([expect.stringContaining('wrap the handler in instrumentLambda(handle(app))')])

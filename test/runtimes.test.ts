@@ -101,7 +101,7 @@ for (const runtime of RUNTIMES) {
     it('gives 100 concurrent requests 100 whole, unmixed traces, and metrics that add up exactly', async () => {
       const parents = Array.from({ length: 100 }, () => ({ traceId: hex(16), parentId: hex(8) }))
       const responses = await Promise.all(
-        parents.map(({ traceId, parentId }) => fetch(`${example.url}/chain`, { headers: { traceparent: `00-${traceId}-${parentId}-01` } }).then((r) => r.json())),
+        parents.map(({ traceId, parentId }) => fetch(`${example.url}/chain`, { headers: { traceparent: `00-${traceId}-${parentId}-01` } }).then((r) => r.json() as Promise<{ downstream: number }>)),
       )
       sent['/chain'] += 100
       expect(responses.every((r) => r.downstream === 200)).toBe(true)
