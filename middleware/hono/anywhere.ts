@@ -30,23 +30,41 @@ function configureForPlatform(platform: Platform, options: AnywhereOptions): voi
   }
 }
 
-function hasExecutionContext(c: Context): boolean {
-  try {
-    return !!c.executionCtx
-  } catch {
-    // Hono throws where the adapter gave none: every runtime but workerd and Fastly.
-    return false
+type ExecutionContextLike = { waitUntil: WaitUntil; passThroughOnException(): void; props: object }
+
+/** Hono's own `executionCtx` getter, from the context's prototype chain. */
+function honoExecutionContext(c: Context): (() => ExecutionContextLike) | undefined {
+  for (let proto = Object.getPrototypeOf(c); proto; proto = Object.getPrototypeOf(proto)) {
+    const getter = Object.getOwnPropertyDescriptor(proto, 'executionCtx')?.get
+    if (getter) return getter
   }
+  return undefined
 }
 
 /**
- * Gives a request that has no `ExecutionContext` one whose `waitUntil` is the platform's, so that
- * `otel()` (and any other middleware that calls `c.executionCtx.waitUntil`) works as on Workers.
- * It shadows Hono's getter on this one context; `passThroughOnException` does nothing.
+ * Lets `c.executionCtx` fall back to one whose `waitUntil` is the platform's, where Hono's adapter
+ * gave none, so that `otel()` (and any other middleware that calls `c.executionCtx.waitUntil`) works
+ * as on Workers. Hono's own is asked first, when it is read: Hono throws where there is none (every
+ * runtime but workerd and Fastly), which costs a stack trace, so it is not asked per request but only
+ * when an export is scheduled. `passThroughOnException` of the fallback does nothing.
  */
-function giveExecutionContext(c: Context, waitUntil: WaitUntil): void {
-  const executionContext = { waitUntil, passThroughOnException() {}, props: {} }
-  Object.defineProperty(c, 'executionCtx', { value: executionContext, configurable: true })
+function fallBackExecutionContext(c: Context, fallback: (c: Context) => ExecutionContextLike): void {
+  const hono = honoExecutionContext(c)
+  Object.defineProperty(c, 'executionCtx', {
+    configurable: true,
+    get() {
+      const stackTraceLimit = Error.stackTraceLimit
+      Error.stackTraceLimit = 0
+      try {
+        if (hono) return hono.call(c)
+      } catch {
+        // No ExecutionContext from the adapter.
+      } finally {
+        Error.stackTraceLimit = stackTraceLimit
+      }
+      return fallback(c)
+    },
+  })
 }
 
 /**
@@ -83,11 +101,12 @@ export const otelAnywhere = (options: AnywhereOptions = {}): MiddlewareHandler =
     }
     return () => {}
   }
+  const executionContextFor = (c: Context): ExecutionContextLike => ({ waitUntil: waitUntilFor(c), passThroughOnException() {}, props: {} })
 
   return function otelAnywhereMiddleware(c, next) {
     try {
       if (!telemetry.config) configureForPlatform(platform, options)
-      if (!hasExecutionContext(c)) giveExecutionContext(c, waitUntilFor(c))
+      fallBackExecutionContext(c, executionContextFor)
     } catch (error) {
       telemetry.warnOnce(`could not read the runtime's settings: ${String(error)}`, 'platform')
     }
