@@ -3,6 +3,12 @@
 import { Hono } from 'hono'
 import { otelAnywhere } from 'edge-otel'
 
+// Deno's global, as much of it as this file uses (the repository type-checks with Node's and Workers' types).
+declare const Deno: {
+  env: { get(name: string): string | undefined }
+  serve(options: { hostname: string; port: number; onListen(): void }, handler: (request: Request) => Response | Promise<Response>): unknown
+}
+
 const app = new Hono()
 if (Deno.env.get('EDGE_OTEL') === '1') app.use(otelAnywhere({ serviceName: 'bench' }))
 app.get('/hello/:param', (c) => c.text(`Hello ${c.req.param('param')}`))

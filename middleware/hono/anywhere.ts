@@ -42,29 +42,35 @@ function honoExecutionContext(c: Context): (() => ExecutionContextLike) | undefi
 }
 
 /**
- * Lets `c.executionCtx` fall back to one whose `waitUntil` is the platform's, where Hono's adapter
- * gave none, so that `otel()` (and any other middleware that calls `c.executionCtx.waitUntil`) works
- * as on Workers. Hono's own is asked first, when it is read: Hono throws where there is none (every
- * runtime but workerd and Fastly), which costs a stack trace, so it is not asked per request but only
- * when an export is scheduled. `passThroughOnException` of the fallback does nothing.
+ * A `c.executionCtx` that falls back to one whose `waitUntil` is the platform's where Hono's adapter gave
+ * none, so that `otel()` (and any other middleware that calls `c.executionCtx.waitUntil`) works as on
+ * Workers. Hono's own is asked first, when it is read: Hono throws where there is none (every runtime but
+ * workerd and Fastly), which costs a stack trace, so it is read only when an export is scheduled, not per
+ * request. One descriptor per middleware, its getter shared by every request, so that the contexts keep
+ * one shape. `passThroughOnException` of the fallback does nothing.
  */
-function fallBackExecutionContext(c: Context, fallback: (c: Context) => ExecutionContextLike): void {
-  const hono = honoExecutionContext(c)
-  Object.defineProperty(c, 'executionCtx', {
+function executionContextProperty(fallback: (c: Context) => ExecutionContextLike): PropertyDescriptor {
+  let hono: (() => ExecutionContextLike) | undefined
+  let looked = false
+  return {
     configurable: true,
-    get() {
+    get(this: Context): ExecutionContextLike {
+      if (!looked) {
+        hono = honoExecutionContext(this)
+        looked = true
+      }
       const stackTraceLimit = Error.stackTraceLimit
       Error.stackTraceLimit = 0
       try {
-        if (hono) return hono.call(c)
+        if (hono) return hono.call(this)
       } catch {
         // No ExecutionContext from the adapter.
       } finally {
         Error.stackTraceLimit = stackTraceLimit
       }
-      return fallback(c)
+      return fallback(this)
     },
-  })
+  }
 }
 
 /**
@@ -94,19 +100,21 @@ export const otelAnywhere = (options: AnywhereOptions = {}): MiddlewareHandler =
     const waitUntil = platform.waitUntil(c.env) ?? options.waitUntil
     if (waitUntil) return waitUntil
     if (platform.lifetime === 'server') flushOnShutdown(flushTelemetry)
-    else if (platform.lifetime === 'lambda') {
-      if (!insideLambdaHandler()) telemetry.warnOnce('on AWS Lambda, wrap the handler in instrumentLambda(handle(app)), or telemetry is lost when the invocation is frozen.', 'lambda')
-    } else {
+    else if (platform.lifetime === 'function') {
       telemetry.warnOnce('this platform offers no waitUntil the library knows: pass otelAnywhere({ waitUntil }), or exports may be cut off after the response.', 'wait-until')
     }
     return () => {}
   }
-  const executionContextFor = (c: Context): ExecutionContextLike => ({ waitUntil: waitUntilFor(c), passThroughOnException() {}, props: {} })
+  const executionContext = executionContextProperty((c) => ({ waitUntil: waitUntilFor(c), passThroughOnException() {}, props: {} }))
 
   return function otelAnywhereMiddleware(c, next) {
     try {
       if (!telemetry.config) configureForPlatform(platform, options)
-      fallBackExecutionContext(c, executionContextFor)
+      // Asked per request: the export is scheduled only by the first of the requests that share it.
+      if (platform.lifetime === 'lambda' && !insideLambdaHandler()) {
+        telemetry.warnOnce('on AWS Lambda, wrap the handler in instrumentLambda(handle(app)), or telemetry is lost when the invocation is frozen.', 'lambda')
+      }
+      Object.defineProperty(c, 'executionCtx', executionContext)
     } catch (error) {
       telemetry.warnOnce(`could not read the runtime's settings: ${String(error)}`, 'platform')
     }
