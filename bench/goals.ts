@@ -22,10 +22,11 @@ export const BUNDLE_GOALS_KIB: Record<string, number> = {
  * (25,599 bytes). These budgets hold today's figures, so that nothing grows meanwhile.
  */
 export const BUNDLE_BUDGETS_KIB: Record<string, number> = {
-  // Issue 19 (other runtimes) took it from 25,599 to 25,624 bytes: 9 for the context manager's look for a
-  // global AsyncLocalStorage (Vercel Edge) before node:async_hooks', 16 for the minifier's renaming once the
-  // package gained otelAnywhere, flushTelemetry and instrumentLambda (none of their code is in this bundle).
-  'variants/edge-otel.ts': GOALS.bundleKiB + 25 / 1024,
+  // Issue 19 (other runtimes) took it from 25,599 to 25,628 bytes: 8 for the context manager's look for a
+  // global AsyncLocalStorage (Vercel Edge) before node:async_hooks', 21 for the minifier's renaming once the
+  // package gained otelAnywhere, flushTelemetry and instrumentLambda. None of their code is in this bundle
+  // (its minified code differs from before only by that look and by names), but its names shift with the package.
+  'variants/edge-otel.ts': GOALS.bundleKiB + 29 / 1024,
   'variants/edge-otel-logs.ts': 25.8,
   'variants/edge-otel-all.ts': 27.15,
 }
