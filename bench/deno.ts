@@ -98,13 +98,13 @@ await receivers.close()
 const rows = VARIANTS.map((variant, i) => {
   const throughput = spread(windows[i].map((w, round) => w.requestsPerSecond / windows[0][round].requestsPerSecond))
   const cpu = spread(windows[i].map((w, round) => w.cpuPerRequest / windows[0][round].cpuPerRequest))
-  const bareRange = windows[i].map((w) => w.requestsPerSecond)
-  return { variant, throughput, cpu, min: Math.min(...bareRange), max: Math.max(...bareRange), counts: counts[i] }
+  const rates = windows[i].map((w) => w.requestsPerSecond)
+  return { variant, throughput, cpu, min: Math.min(...rates), max: Math.max(...rates), counts: counts[i] }
 })
 const lines = [
   `# Deno bench (${started.toISOString()})`,
   '',
-  `${ROUNDS} rounds of ${WINDOW_SECONDS} s windows, wrk -t1 -c${CONNECTIONS} on ${PATH}, Deno ${running.length} processes pinned to core ${SERVER_CORE}, load on core ${LOAD_CORE}.`,
+  `${ROUNDS} rounds of ${WINDOW_SECONDS} s windows, wrk -t1 -c${CONNECTIONS} on ${PATH}, ${running.length} Deno processes pinned to core ${SERVER_CORE}, load on core ${LOAD_CORE}.`,
   'Ratios are per round against that round\'s bare window; a row is their median [IQR q1–q3]. CPU is the process\'s CPU seconds per request (all threads).',
   '',
   '| variant | throughput ×bare | CPU/request ×bare | req/s (min–max) | served | spans at receiver | server duration points | export POSTs |',
