@@ -76,11 +76,11 @@ function executionContextProperty(fallback: (c: Context) => ExecutionContextLike
 /**
  * `otel()` for every runtime besides workerd: Deno (Deno.serve, Deno Deploy, Supabase and Netlify Edge
  * Functions), Bun, Node (`@hono/node-server`), Vercel and AWS Lambda. Settings come from the process's
- * environment. A request without Hono's `c.executionCtx` gets one (see below), so the export after the
- * response goes, in this order, to `c.executionCtx.waitUntil`; the
- * platform's own `waitUntil` (Netlify's context, Supabase's `EdgeRuntime`, Vercel's request context); the
- * `waitUntil` option; else, in a long-lived server, to the background, with what is left exported on
+ * environment. The export after the response goes, in this order, to Hono's `c.executionCtx.waitUntil`;
+ * the platform's own `waitUntil` (Netlify's context, Supabase's `EdgeRuntime`, Vercel's request context);
+ * the `waitUntil` option; else, in a long-lived server, to the background, with what is left exported on
  * SIGTERM or SIGINT; and on Lambda to `instrumentLambda`, which waits for it before the handler returns.
+ * Each request's `c.executionCtx` falls back to that choice where Hono's adapter gave none.
  *
  * @example
  * import { Hono } from 'hono'
