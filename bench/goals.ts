@@ -50,7 +50,11 @@ const RPC_CALLERS_BYTES = { 'variants/edge-otel.ts': 423, 'variants/edge-otel-lo
  * (25,599 bytes). These budgets hold today's figures, so that nothing grows meanwhile, plus the RPC callers' cost.
  */
 export const BUNDLE_BUDGETS_KIB: Record<string, number> = {
-  'variants/edge-otel.ts': GOALS.bundleKiB + BINDINGS_KIB + RPC_CALLERS_BYTES['variants/edge-otel.ts'] / 1024,
+  // Issue 19 (other runtimes) took it from 25,599 to 25,628 bytes: 8 for the context manager's look for a
+  // global AsyncLocalStorage (Vercel Edge) before node:async_hooks', 21 for the minifier's renaming once the
+  // package gained otelAnywhere, flushTelemetry and instrumentLambda. None of their code is in this bundle
+  // (its minified code differs from before only by that look and by names), but its names shift with the package.
+  'variants/edge-otel.ts': GOALS.bundleKiB + 29 / 1024 + BINDINGS_KIB + RPC_CALLERS_BYTES['variants/edge-otel.ts'] / 1024,
   'variants/edge-otel-logs.ts': 25.8 + BINDINGS_KIB + RPC_CALLERS_BYTES['variants/edge-otel-logs.ts'] / 1024,
   'variants/edge-otel-all.ts': 27.15 + BINDINGS_KIB + RPC_CALLERS_BYTES['variants/edge-otel-all.ts'] / 1024,
 }

@@ -1,9 +1,13 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
+import { AsyncLocalStorage as NodeAsyncLocalStorage } from 'node:async_hooks'
 import { type Context, type ContextManager, ROOT_CONTEXT } from '@opentelemetry/api'
+
+/** The runtime's own `AsyncLocalStorage` where it is a global (Vercel Edge), else `node:async_hooks`'. */
+const AsyncLocalStorage: typeof NodeAsyncLocalStorage = (globalThis as { AsyncLocalStorage?: typeof NodeAsyncLocalStorage }).AsyncLocalStorage ?? NodeAsyncLocalStorage
 
 /**
  * Keeps the active OpenTelemetry context per request across awaits with `AsyncLocalStorage`,
- * which workerd (`nodejs_compat` or `nodejs_als`), Deno, Bun and Node all provide.
+ * which workerd (`nodejs_compat` or `nodejs_als`), Deno, Bun and Node provide in `node:async_hooks`,
+ * and Vercel Edge as a global.
  * Two concurrent requests in one isolate each see only their own context.
  */
 export class AsyncLocalStorageContextManager implements ContextManager {

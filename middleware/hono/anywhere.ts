@@ -1,0 +1,123 @@
+import { ATTR_CLOUD_PLATFORM, ATTR_CLOUD_PROVIDER } from '@opentelemetry/semantic-conventions/incubating'
+import type { Context, MiddlewareHandler } from 'hono'
+import { flushTelemetry, insideLambdaHandler, trackSends } from '../runtime/flush.ts'
+import { type Platform, type WaitUntil, detectPlatform } from '../runtime/platform.ts'
+import { flushOnShutdown } from '../runtime/shutdown.ts'
+import { telemetry } from '../runtime/telemetry.ts'
+import { configureInvocation } from '../workers/invocation.ts'
+import { type OtelMiddlewareOptions, otel } from './otel.ts'
+
+/** Options of `otelAnywhere()`: those of `otel()`, and a `waitUntil` for a platform the library does not know. */
+export interface AnywhereOptions extends OtelMiddlewareOptions {
+  /** Keeps the runtime alive for the export after the response, where neither Hono nor a known platform offers one. */
+  waitUntil?: WaitUntil
+}
+
+/**
+ * Configures the process from its environment on the first request, and puts the runtime into the
+ * resource in place of Workers' cloud. Its sends are tracked for `flushTelemetry()`. Without
+ * `CompressionStream` (Vercel Edge) exports go uncompressed.
+ */
+function configureForPlatform(platform: Platform, options: AnywhereOptions): void {
+  configureInvocation(platform.env, options)
+  const resource = telemetry.resource
+  const chosen = telemetry.config!.resourceAttributes
+  for (const key of [ATTR_CLOUD_PROVIDER, ATTR_CLOUD_PLATFORM]) if (!(key in chosen)) delete resource[key]
+  for (const [key, value] of Object.entries(platform.resource)) if (!(key in chosen)) resource[key] = value
+  if (telemetry.transport) telemetry.transport = trackSends(telemetry.transport)
+  if (typeof CompressionStream !== 'function') {
+    for (const signal of Object.values(telemetry.config!.signals)) if (signal) signal.gzip = false
+  }
+}
+
+type ExecutionContextLike = { waitUntil: WaitUntil; passThroughOnException(): void; props: object }
+
+/** Hono's own `executionCtx` getter, from the context's prototype chain. */
+function honoExecutionContext(c: Context): (() => ExecutionContextLike) | undefined {
+  for (let proto = Object.getPrototypeOf(c); proto; proto = Object.getPrototypeOf(proto)) {
+    const getter = Object.getOwnPropertyDescriptor(proto, 'executionCtx')?.get
+    if (getter) return getter
+  }
+  return undefined
+}
+
+/**
+ * A `c.executionCtx` that falls back to one whose `waitUntil` is the platform's where Hono's adapter gave
+ * none, so that `otel()` (and any other middleware that calls `c.executionCtx.waitUntil`) works as on
+ * Workers. Hono's own is asked first, when it is read: Hono throws where there is none (every runtime but
+ * workerd and Fastly), which costs a stack trace, so it is read only when an export is scheduled, not per
+ * request. One descriptor per middleware, its getter shared by every request, so that the contexts keep
+ * one shape. `passThroughOnException` of the fallback does nothing.
+ */
+function executionContextProperty(fallback: (c: Context) => ExecutionContextLike): PropertyDescriptor {
+  let hono: (() => ExecutionContextLike) | undefined
+  let looked = false
+  return {
+    configurable: true,
+    get(this: Context): ExecutionContextLike {
+      if (!looked) {
+        hono = honoExecutionContext(this)
+        looked = true
+      }
+      const stackTraceLimit = Error.stackTraceLimit
+      Error.stackTraceLimit = 0
+      try {
+        if (hono) return hono.call(this)
+      } catch {
+        // No ExecutionContext from the adapter.
+      } finally {
+        Error.stackTraceLimit = stackTraceLimit
+      }
+      return fallback(this)
+    },
+  }
+}
+
+/**
+ * `otel()` for every runtime besides workerd: Deno (Deno.serve, Deno Deploy, Supabase and Netlify Edge
+ * Functions), Bun, Node (`@hono/node-server`), Vercel and AWS Lambda. Settings come from the process's
+ * environment. The export after the response goes, in this order, to Hono's `c.executionCtx.waitUntil`;
+ * the platform's own `waitUntil` (Netlify's context, Supabase's `EdgeRuntime`, Vercel's request context);
+ * the `waitUntil` option; else, in a long-lived server, to the background, with what is left exported on
+ * SIGTERM or SIGINT; and on Lambda to `instrumentLambda`, which waits for it before the handler returns.
+ * Each request's `c.executionCtx` falls back to that choice where Hono's adapter gave none.
+ *
+ * @example
+ * import { Hono } from 'hono'
+ * import { otelAnywhere } from 'edge-otel'
+ *
+ * const app = new Hono()
+ * app.use(otelAnywhere({ serviceName: 'orders' }))
+ * app.get('/orders/:id', (c) => c.json({ id: c.req.param('id') }))
+ * Deno.serve({ port: 8788 }, app.fetch)
+ */
+export const otelAnywhere = (options: AnywhereOptions = {}): MiddlewareHandler => {
+  const platform = detectPlatform()
+  const traced = otel(options)
+
+  /** The platform's `waitUntil`, the option's, or none (the export runs in the background; `flushTelemetry()` waits for it). */
+  const waitUntilFor = (c: Context): WaitUntil => {
+    const waitUntil = platform.waitUntil(c.env) ?? options.waitUntil
+    if (waitUntil) return waitUntil
+    if (platform.lifetime === 'server') flushOnShutdown(flushTelemetry)
+    else if (platform.lifetime === 'function') {
+      telemetry.warnOnce('this platform offers no waitUntil the library knows: pass otelAnywhere({ waitUntil }), or exports may be cut off after the response.', 'wait-until')
+    }
+    return () => {}
+  }
+  const executionContext = executionContextProperty((c) => ({ waitUntil: waitUntilFor(c), passThroughOnException() {}, props: {} }))
+
+  return function otelAnywhereMiddleware(c, next) {
+    try {
+      if (!telemetry.config) configureForPlatform(platform, options)
+      // Asked per request: the export is scheduled only by the first of the requests that share it.
+      if (platform.lifetime === 'lambda' && !insideLambdaHandler()) {
+        telemetry.warnOnce('on AWS Lambda, wrap the handler in instrumentLambda(handle(app)), or telemetry is lost when the invocation is frozen.', 'lambda')
+      }
+      Object.defineProperty(c, 'executionCtx', executionContext)
+    } catch (error) {
+      telemetry.warnOnce(`could not read the runtime's settings: ${String(error)}`, 'platform')
+    }
+    return traced(c, next)
+  }
+}
