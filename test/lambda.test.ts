@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { Hono } from 'hono'
 import { handle } from 'hono/aws-lambda'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
+import { type Receiver, startReceiver } from '../middleware/testing/receiver.ts'
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex')
 

@@ -1,8 +1,8 @@
 // The example shop's RPC calls: POST /orders reserves stock in a Durable Object (one per SKU) in
 // inventory, and GET /stock/:sku calls inventory's WorkerEntrypoint, each in the caller's trace.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { ReceivedSpan } from '../infra/receiver/decode.ts'
-import type { Receiver } from '../infra/receiver/server.ts'
+import type { ReceivedSpan } from '../middleware/testing/decode.ts'
+import type { Receiver } from '../middleware/testing/receiver.ts'
 import { type RunningFunctions, startExamplesWithReceiver } from './functions.ts'
 import { CLIENT, SERVER, byTrace, find } from './trace-helpers.ts'
 
@@ -23,8 +23,11 @@ beforeEach(async () => {
   receiver.clear()
 })
 
-/** The spans one accepted POST /orders makes in gateway, orders and inventory (the queue consumer's are a trace of their own). */
-const ORDER_POST_SIZE = 10
+/**
+ * The spans one accepted POST /orders makes in gateway, orders and inventory (the queue consumer's are a trace of their
+ * own): inventory's stock lookup reads its KV cache (one `kv_get`, the cache being warm).
+ */
+const ORDER_POST_SIZE = 11
 
 /** Checks one accepted order's trace, span by span, and returns the reservation's two RPC spans. */
 function orderPost(spans: ReceivedSpan[]) {
@@ -37,10 +40,12 @@ function orderPost(spans: ReceivedSpan[]) {
   const reserveServer = find(spans, 'inventory', SERVER, 'StockReservation/reserve')
   const producer = find(spans, 'orders', PRODUCER)
   const storage = spans.filter((s) => s.name.startsWith('durable_object_storage_'))
+  const stockCache = find(spans, 'inventory', CLIENT, 'kv_get')
   expect(gatewayClient.parentSpanId).toBe(gatewayServer.spanId)
   expect(ordersServer.parentSpanId).toBe(gatewayClient.spanId)
   expect(stockClient.parentSpanId).toBe(ordersServer.spanId)
   expect(stockServer.parentSpanId).toBe(stockClient.spanId)
+  expect(stockCache.parentSpanId).toBe(stockServer.spanId)
   expect(reserveClient.parentSpanId).toBe(ordersServer.spanId)
   expect(reserveServer.parentSpanId).toBe(reserveClient.spanId)
   expect(producer.parentSpanId).toBe(ordersServer.spanId)

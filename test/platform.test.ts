@@ -3,8 +3,8 @@
 import { resolve } from 'node:path'
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ReceivedSpan } from '../infra/receiver/decode.ts'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
+import type { ReceivedSpan } from '../middleware/testing/decode.ts'
+import { type Receiver, startReceiver } from '../middleware/testing/receiver.ts'
 import { bundle } from './functions.ts'
 import { CLIENT, SERVER, STATUS_ERROR } from './trace-helpers.ts'
 

@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto'
 import { ATTR_HTTP_ROUTE, ATTR_SERVER_PORT, METRIC_HTTP_CLIENT_REQUEST_DURATION, METRIC_HTTP_SERVER_REQUEST_DURATION } from '@opentelemetry/semantic-conventions'
 import { ATTR_PROCESS_RUNTIME_NAME, ATTR_PROCESS_RUNTIME_VERSION } from '@opentelemetry/semantic-conventions/incubating'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ReceivedSpan } from '../infra/receiver/decode.ts'
-import { type Receiver, startReceiver } from '../infra/receiver/server.ts'
+import type { ReceivedSpan } from '../middleware/testing/decode.ts'
+import { type Receiver, startReceiver } from '../middleware/testing/receiver.ts'
 import { type Downstream, PLATFORM_STYLES, RUNTIMES, type RunningExample, startDownstream, startExample } from './runtime-process.ts'
 
 const SERVER = 2

@@ -19,6 +19,11 @@ describe('orders', () => {
       kind: 'server',
       children: [{ kind: 'client', attributes: { 'server.address': 'inventory' } }],
     })
+    expect(telemetry.spans).toContainSpan({
+      name: 'd1_first',
+      kind: 'client',
+      attributes: { 'db.system.name': 'cloudflare-d1', 'db.query.text': 'SELECT id, sku, quantity FROM orders WHERE id = ?' },
+    })
     expect(telemetry.metrics).toHaveMetric({
       name: 'http.server.request.duration',
       type: 'histogram',

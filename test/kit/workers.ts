@@ -2,7 +2,7 @@
 // workerd with the function as the project's main worker, configured by its wrangler.toml, and the
 // functions it calls as auxiliary workers, bundled as test/functions.ts bundles them for Miniflare.
 import { resolve } from 'node:path'
-import { cloudflareTest } from '@cloudflare/vitest-plugin'
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
 import type { TestProjectInlineConfiguration } from 'vitest/config'
 import { bundle, exampleFunctions } from '../functions.ts'
 
@@ -13,7 +13,7 @@ async function auxiliaryWorker(name: string) {
   const spec = exampleFunctions().find((f) => f.name === name)
   if (!spec) throw new Error(`no example function named ${name}`)
   // Whatever else the spec carries (bindings named as Miniflare names them) goes along as it is.
-  const { entry, vars, services, ...rest } = spec
+  const { entry, vars, services, d1Migrations, kvSeed, ...rest } = spec
   return {
     ...rest,
     modules: [{ type: 'ESModule' as const, path: resolve(ROOT, `.miniflare/${name}.mjs`), contents: await bundle(entry) }],
@@ -32,9 +32,23 @@ export function functionProject(name: string, configPath: string, auxiliary: str
     plugins: [
       cloudflareTest(async () => ({
         wrangler: { configPath: resolve(ROOT, configPath) },
-        miniflare: { workers: await Promise.all(auxiliary.map(auxiliaryWorker)) },
+        miniflare: { ...(await ordersDatabase(name, auxiliary)), workers: await Promise.all(auxiliary.map(auxiliaryWorker)) },
       })),
     ],
-    test: { name, include: [`functions/${name}/*.test.ts`, ...moreTests] },
+    test: { name, include: [`functions/${name}/*.test.ts`, ...moreTests], setupFiles: [resolve(ROOT, 'test/kit/apply-migrations.ts')] },
   }
+}
+
+/**
+ * Where orders runs (as the main worker or behind it), its D1 database must hold its migrations, as
+ * `npm run dev` applies them: the project gets them as `TEST_MIGRATIONS` (Cloudflare's
+ * `readD1Migrations`), and test/kit/apply-migrations.ts applies them before the tests. A main worker
+ * other than orders binds the same database (by its id) as `ORDERS_DB` to reach it.
+ */
+async function ordersDatabase(name: string, auxiliary: string[]) {
+  if (name !== 'orders' && !auxiliary.includes('orders')) return {}
+  const orders = exampleFunctions().find((f) => f.name === 'orders')!
+  const migrations = await readD1Migrations(orders.d1Migrations!.DB)
+  const d1Databases = name === 'orders' ? undefined : { ORDERS_DB: orders.d1Databases!.DB }
+  return { bindings: { TEST_MIGRATIONS: migrations }, ...(d1Databases && { d1Databases }) }
 }

@@ -34,7 +34,9 @@ export function instrumentCaches(): void {
   if (cachesPatched || typeof caches !== 'object' || !caches) return
   cachesPatched = true
   const storage = caches
-  const defaultCache = traced((storage as { default: Cache }).default, 'default')
+  // Only workerd's CacheStorage has a `default` cache; Deno's and the browsers' have `open` alone.
+  const workerdDefault = (storage as { default?: Cache }).default
+  const defaultCache = typeof workerdDefault === 'object' && workerdDefault ? traced(workerdDefault, 'default') : workerdDefault
   const open = (name: string) => storage.open(name).then((cache) => traced(cache, name))
   try {
     Object.defineProperty(globalThis, 'caches', {
