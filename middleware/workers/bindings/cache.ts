@@ -36,7 +36,7 @@ export function instrumentCaches(): void {
   const storage = caches
   // Only workerd's CacheStorage has a `default` cache; Deno's and the browsers' have `open` alone.
   const workerdDefault = (storage as { default?: Cache }).default
-  const defaultCache = typeof workerdDefault === 'object' && workerdDefault ? traced(workerdDefault, 'default') : workerdDefault
+  const defaultCache = workerdDefault && traced(workerdDefault, 'default')
   const open = (name: string) => storage.open(name).then((cache) => traced(cache, name))
   try {
     Object.defineProperty(globalThis, 'caches', {
