@@ -4,8 +4,8 @@ import { affinity, coreDelta, coreTimes, pin, processCpuSeconds } from './machin
 
 describe('processCpuSeconds', () => {
   it('reads a process\'s CPU time from /proc, which grows while it computes', () => {
-    // The sum over a process's threads can step back a tick when another of its threads ends (the
-    // kernel rescales utime/stime), so it waits for growth, a bounded number of rounds.
+    // Once, in a full run, a read after a change was not above the first (cause not found: the
+    // process has many threads): wait for growth itself, a bounded number of rounds.
     const before = processCpuSeconds(process.pid)
     let x = 0
     for (let round = 0; round < 10_000 && processCpuSeconds(process.pid) <= before; round++) for (let i = 0; i < 1e6; i++) x += Math.sqrt(i)
