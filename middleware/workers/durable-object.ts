@@ -3,7 +3,7 @@ import { KIND_SERVER } from '../sdk/api-values.ts'
 import { REQUEST_ROOT } from '../sdk/context.ts'
 import { traceStorage } from './durable-storage.ts'
 import { instrumentEnv } from './bindings/env.ts'
-import { bindTo } from './rpc-client.ts'
+import { ownMember } from './own-member.ts'
 import { traceFetchHandler } from './fetch-handler.ts'
 import { type HandlerOptions, type Trigger, prepareHandler, traceInvocation } from './invocation.ts'
 import { type RpcClass, type Served, traceRpcMethods } from './rpc-server.ts'
@@ -49,7 +49,7 @@ export function instrumentDurableObject<C extends InstrumentableDurableObject>(B
       served.set(this, { env, waitUntil: (p) => ctx.waitUntil(p) })
       if (ctx.storage && (this as { ctx?: unknown }).ctx === ctx) {
         const storage = traceStorage(ctx.storage, name)
-        const traced = new Proxy(ctx, { get: (t, k) => (k === 'storage' ? storage : bindTo(t, k)) })
+        const traced = new Proxy(ctx, { get: (t, k) => (k === 'storage' ? storage : ownMember(t, k)) })
         Object.defineProperty(this, 'ctx', { value: traced, writable: true, configurable: true, enumerable: true })
       }
     }

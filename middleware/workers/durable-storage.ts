@@ -3,7 +3,7 @@ import { ATTR_DB_NAMESPACE, ATTR_DB_OPERATION_NAME, ATTR_DB_QUERY_TEXT, ATTR_DB_
 import { KIND_CLIENT } from '../sdk/api-values.ts'
 import { telemetry } from '../runtime/telemetry.ts'
 import { recordFailure } from '../sdk/trace/tracer.ts'
-import { bindTo } from './rpc-client.ts'
+import { ownMember } from './own-member.ts'
 
 /** `db.system.name` of a Durable Object's own storage. */
 export const DURABLE_OBJECT_STORAGE = 'cloudflare.durable_object_storage'
@@ -56,11 +56,11 @@ export function traceStorage<S extends object>(storage: S, namespace: string): S
   let sql: object | undefined
   return new Proxy(storage, {
     get(target, key) {
-      const value = bindTo(target, key)
+      const value = ownMember(target, key)
       if (key === 'sql' && value) {
         return (sql ??= new Proxy(value as object, {
           get(sqlTarget, sqlKey) {
-            const member = bindTo(sqlTarget, sqlKey) as Method
+            const member = ownMember(sqlTarget, sqlKey) as Method
             if (sqlKey !== 'exec') return member
             return (query: string, ...bindings: unknown[]) =>
               traced('exec', namespace, () => member(query, ...bindings), { [ATTR_DB_QUERY_TEXT]: String(query) })

@@ -4,6 +4,7 @@ import { KIND_CLIENT, STATUS_ERROR } from '../../sdk/api-values.ts'
 import { now } from '../../sdk/clock.ts'
 import { recordFailure } from '../../sdk/trace/tracer.ts'
 import { telemetry } from '../../runtime/telemetry.ts'
+import { ownMember } from '../own-member.ts'
 
 /** Cloudflare's attribute for the env key a binding is bound as (Workers tracing, "Spans and attributes"). */
 export const ATTR_BINDING_NAME = 'cloudflare.binding.name'
@@ -131,12 +132,6 @@ export function instrumentBinding<T extends object>(binding: T, kind: BindingKin
     },
   })
   return proxy
-}
-
-/** A member of a platform object, methods bound to it (platform objects refuse a proxy as `this`). */
-export function ownMember(target: object, key: PropertyKey): unknown {
-  const member = Reflect.get(target, key)
-  return typeof member === 'function' ? member.bind(target) : member
 }
 
 /** The base attributes of a binding bound as `name`: `cloudflare.binding.name` and `db.namespace`. */
