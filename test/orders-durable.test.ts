@@ -69,6 +69,17 @@ describe('POST /orders reserves stock in a Durable Object by RPC', () => {
     const { reserveClient, reserveServer } = orderPost(spans)
     expect(reserveClient.attributes).toMatchObject({ 'rpc.system.name': 'cloudflare_workers_rpc', 'rpc.method': 'STOCK/reserve', 'cloudflare.jsrpc.method': 'reserve' })
     expect(reserveServer.attributes).toMatchObject({ 'rpc.system.name': 'cloudflare_workers_rpc', 'rpc.method': 'StockReservation/reserve', 'faas.trigger': 'other' })
+    // The object's storage calls are in inventory's db.client.operation.duration, as its KV calls are.
+    const storagePoints = () =>
+      receiver.metrics
+        .filter((m) => m.name === 'db.client.operation.duration' && m.resource['service.name'] === 'inventory')
+        .flatMap((m) => m.points)
+        .filter((p) => p.attributes['db.system.name'] === 'cloudflare.durable_object_storage')
+    await receiver.waitFor(() => storagePoints().length >= 2, 10_000, 'the storage operation durations')
+    expect(storagePoints().map((p) => [p.attributes['db.operation.name'], p.attributes['db.namespace'], p.count]).sort()).toEqual([
+      ['get', 'StockReservation', 1],
+      ['put', 'StockReservation', 1],
+    ])
   })
 
   it('keeps 100 concurrent orders through one Durable Object as 100 whole, unmixed traces', async () => {

@@ -147,6 +147,32 @@ describe('Durable Object handlers', () => {
     expect(new Set(storage.map((s) => s.attributes['db.operation.name']))).toEqual(new Set(['put', 'get', 'list', 'exec', 'delete']))
   })
 
+  it('records db.client.operation.duration for storage calls, with the attributes and buckets of the binding kinds', async () => {
+    const points = () =>
+      receiver.metrics
+        .filter((m) => m.name === 'db.client.operation.duration')
+        .flatMap((m) => m.points.map((p) => ({ ...p, unit: m.unit, type: m.type })))
+        .filter((p) => p.attributes['db.system.name'] === 'cloudflare.durable_object_storage')
+    const counts = () => {
+      const byOperation: Record<string, number> = {}
+      for (const p of points()) byOperation[String(p.attributes['db.operation.name'])] = (byOperation[String(p.attributes['db.operation.name'])] ?? 0) + (p.count ?? 0)
+      return byOperation
+    }
+    const before = counts()
+    const expected = { put: 1, get: 1, list: 1, exec: 3, delete: 1 }
+    const grown = () => Object.entries(expected).every(([operation, n]) => (counts()[operation] ?? 0) - (before[operation] ?? 0) >= n)
+    expect((await get('/do/record')).status).toBe(200)
+    await receiver.waitFor(grown, 15_000, 'the storage operation durations')
+    await receiver.idle()
+    for (const [operation, n] of Object.entries(expected)) expect(counts()[operation] - (before[operation] ?? 0), operation).toBe(n)
+    for (const p of points()) {
+      expect(p.unit).toBe('s')
+      expect(p.type).toBe('histogram')
+      expect(p.explicitBounds).toEqual([0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10])
+      expect(p.attributes).toEqual({ 'db.namespace': 'Ledger', 'db.operation.name': p.attributes['db.operation.name'], 'db.system.name': 'cloudflare.durable_object_storage' })
+    }
+  })
+
   it('traces alarm() with faas.trigger=timer, and its storage call under it', async () => {
     expect((await get('/do/alarm')).body).toBe('scheduled')
     await receiver.waitFor(() => receiver.spans.some((s) => s.name === 'alarm Ledger'), 15_000, 'the alarm span')

@@ -1,9 +1,11 @@
 import type { Attributes } from '@opentelemetry/api'
+import { ATTR_DB_NAMESPACE } from '@opentelemetry/semantic-conventions'
 import { KIND_SERVER } from '../sdk/api-values.ts'
 import { REQUEST_ROOT } from '../sdk/context.ts'
-import { traceStorage } from './durable-storage.ts'
+import { instrumentBinding } from './bindings/client.ts'
+import { DURABLE_OBJECT_STORAGE } from './bindings/durable-object-storage.ts'
 import { instrumentEnv } from './bindings/env.ts'
-import { bindTo } from './rpc-client.ts'
+import { ownMember } from './own-member.ts'
 import { traceFetchHandler } from './fetch-handler.ts'
 import { type HandlerOptions, type Trigger, prepareHandler, traceInvocation } from './invocation.ts'
 import { type RpcClass, type Served, traceRpcMethods } from './rpc-server.ts'
@@ -29,7 +31,8 @@ export type InstrumentableDurableObject = new (...args: any[]) => object
  *   caller whose env went through `otel()`/`instrumentEnv` (see docs/rpc.md);
  * - `alarm`: `faas.trigger=timer`; `webSocketMessage`/`webSocketClose`/`webSocketError` (hibernation):
  *   `faas.trigger=other`;
- * - `this.ctx.storage` (get, put, delete, list, deleteAll, `sql.exec`): CLIENT spans; `this.env`'s bindings
+ * - `this.ctx.storage` (get, put, delete, list, deleteAll, `sql.exec`): CLIENT spans and
+ *   `db.client.operation.duration`, as the bindings' (bindings/durable-object-storage.ts); `this.env`'s bindings
  *   are traced as in `otel()`.
  * Methods, arguments, results, errors and `this` are the class's own.
  *
@@ -48,8 +51,8 @@ export function instrumentDurableObject<C extends InstrumentableDurableObject>(B
       super(ctx, instrumentEnv(env as object))
       served.set(this, { env, waitUntil: (p) => ctx.waitUntil(p) })
       if (ctx.storage && (this as { ctx?: unknown }).ctx === ctx) {
-        const storage = traceStorage(ctx.storage, name)
-        const traced = new Proxy(ctx, { get: (t, k) => (k === 'storage' ? storage : bindTo(t, k)) })
+        const storage = instrumentBinding(ctx.storage, DURABLE_OBJECT_STORAGE, { [ATTR_DB_NAMESPACE]: name })
+        const traced = new Proxy(ctx, { get: (t, k) => (k === 'storage' ? storage : ownMember(t, k)) })
         Object.defineProperty(this, 'ctx', { value: traced, writable: true, configurable: true, enumerable: true })
       }
     }

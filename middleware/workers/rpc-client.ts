@@ -3,6 +3,7 @@ import { ATTR_RPC_METHOD, ATTR_RPC_SYSTEM_NAME } from '@opentelemetry/semantic-c
 import { KIND_CLIENT } from '../sdk/api-values.ts'
 import { telemetry } from '../runtime/telemetry.ts'
 import { recordFailure } from '../sdk/trace/tracer.ts'
+import { isRpcProperty, ownMember } from './own-member.ts'
 
 /**
  * The method an instrumented Durable Object or `WorkerEntrypoint` adds for traced callers:
@@ -30,18 +31,6 @@ const callees = new WeakMap<object, boolean>()
 // biome-ignore lint: any function
 type Callable = (...args: any[]) => any
 
-/** Whether `value` is workerd's `RpcProperty`: an RPC method of a stub, whose every property is another. */
-export const isRpcProperty = (value: unknown): boolean => (value as object | undefined)?.constructor?.name === 'RpcProperty'
-
-/**
- * A member got through a proxy: a function bound to the binding or stub itself (workerd checks
- * `this`), an RPC method as it is (its `bind` would be a remote method too).
- */
-export const bindTo = (target: object, key: PropertyKey): any => {
-  const value = Reflect.get(target, key)
-  return typeof value === 'function' && !isRpcProperty(value) ? value.bind(target) : value
-}
-
 /**
  * A stub's or service binding's RPC method (workerd's `RpcProperty`) whose calls get a CLIENT span
  * inside a traced request. To an instrumented callee the call goes through `RPC_CALL` with the trace
@@ -51,7 +40,7 @@ export const bindTo = (target: object, key: PropertyKey): any => {
  */
 function tracedMethod(stub: Record<string, Callable>, method: string, property: Callable, callee: object, name: string): Callable {
   return new Proxy<Callable>(property, {
-    get: bindTo,
+    get: ownMember,
     apply(target: Callable, _, args: unknown[]) {
       const active = context.active()
       const known = callees.get(callee)
@@ -96,7 +85,7 @@ function tracedMethod(stub: Record<string, Callable>, method: string, property: 
 function tracedStub<T extends object>(stub: T, callee: object, name: string, traceFetch: (f: Callable) => Callable): T {
   return new Proxy(stub, {
     get(target, key) {
-      const value = bindTo(target, key)
+      const value = ownMember(target, key)
       if (key === 'fetch') return traceFetch(value)
       return typeof key === 'string' && isRpcProperty(value) ? tracedMethod(target as Record<string, Callable>, key, value, callee, name) : value
     },
@@ -114,7 +103,7 @@ export function rpcBinding<T>(binding: T, name: string, traceFetch: (f: Callable
   if (binding.constructor?.name !== 'DurableObjectNamespace') return binding
   return new Proxy(binding, {
     get(target, key) {
-      const value = bindTo(target, key)
+      const value = ownMember(target, key)
       return key === 'get' || key === 'getByName' ? (...args: unknown[]) => tracedStub(value(...args), target, name, traceFetch) : value
     },
   })

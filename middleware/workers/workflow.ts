@@ -4,7 +4,7 @@ import { REQUEST_ROOT } from '../sdk/context.ts'
 import { telemetry } from '../runtime/telemetry.ts'
 import { recordFailure } from '../sdk/trace/tracer.ts'
 import { instrumentEnv } from './bindings/env.ts'
-import { bindTo } from './rpc-client.ts'
+import { ownMember } from './own-member.ts'
 import { type HandlerOptions, prepareHandler, traceInvocation } from './invocation.ts'
 import { type TracedEnvelope, isEnvelope } from './queue.ts'
 
@@ -56,7 +56,7 @@ export function instrumentWorkflowBinding<W extends WorkflowLike>(workflow: W, w
         return (batch: { id?: string; params?: unknown }[]) =>
           inSpan(`create ${workflowName}`, KIND_PRODUCER, { ...attributes, 'messaging.batch.message_count': batch.length }, () => target.createBatch!(batch.map(wrap)))
       }
-      return bindTo(target, key)
+      return ownMember(target, key)
     },
   })
 }
@@ -74,7 +74,7 @@ const STEPS = new Set(['do', 'sleep', 'sleepUntil', 'waitForEvent'])
 function traceStep(step: WorkflowStepLike, workflowName: string): WorkflowStepLike {
   return new Proxy(step, {
     get(target, key) {
-      const value = bindTo(target, key)
+      const value = ownMember(target, key)
       if (typeof value !== 'function' || typeof key !== 'string' || !STEPS.has(key)) return value
       return (name: string, ...rest: unknown[]) =>
         inSpan(`step.${key} ${name}`, KIND_INTERNAL, { [ATTR_WORKFLOW]: workflowName, [ATTR_STEP]: name }, () => {

@@ -2,7 +2,8 @@ import type { Attributes } from '@opentelemetry/api'
 import { ATTR_DB_NAMESPACE } from '@opentelemetry/semantic-conventions'
 import { telemetry } from '../../runtime/telemetry.ts'
 import { redactUrl } from '../../semconv/redact.ts'
-import { type BindingKind, instrumentBinding, ownMember } from './client.ts'
+import { ownMember } from '../own-member.ts'
+import { type BindingKind, instrumentBinding } from './client.ts'
 
 /** The URL a cache call names (Cloudflare's `cache.request.url`), on opt-in and with sensitive query values redacted. */
 function url(args: unknown[], attributes: Attributes, keys: boolean): void {

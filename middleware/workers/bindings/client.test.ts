@@ -65,6 +65,16 @@ describe('instrumentBinding', () => {
     expect(traced.open('x')).toEqual({ wrapped: 'x' })
   })
 
+  it("instruments a member that is no method through its operation's wrap, once, and leaves other data members alone", () => {
+    const inner = { exec: () => 'rows' }
+    const WITH_SQL: BindingKind = { ...STORE, operations: { ...STORE.operations, sql: { untraced: true, wrap: (sql) => ({ inner: sql }) }, size: {} } }
+    const traced = instrumentBinding({ sql: inner, size: 3, empty: null }, WITH_SQL, {})
+    expect(traced.sql).toEqual({ inner })
+    expect(traced.sql).toBe(traced.sql)
+    expect(traced.size).toBe(3)
+    expect(traced.empty).toBeNull()
+  })
+
   it('does not take Object.prototype names for operations', () => {
     const traced = instrumentBinding(new Store(), STORE, {})
     expect(traced.toString()).toBe('[object Object]')

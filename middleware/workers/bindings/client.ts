@@ -4,6 +4,7 @@ import { KIND_CLIENT, STATUS_ERROR } from '../../sdk/api-values.ts'
 import { now } from '../../sdk/clock.ts'
 import { recordFailure } from '../../sdk/trace/tracer.ts'
 import { telemetry } from '../../runtime/telemetry.ts'
+import { ownMember } from '../own-member.ts'
 
 /** Cloudflare's attribute for the env key a binding is bound as (Workers tracing, "Spans and attributes"). */
 export const ATTR_BINDING_NAME = 'cloudflare.binding.name'
@@ -19,7 +20,10 @@ export interface Operation {
   request?(args: Any[], attributes: Attributes, keys: boolean): void
   /** Sets attributes read from the result; returns an `error.type` when the result means the operation failed. */
   response?(result: Any, span: Span, args: Any[]): string | void
-  /** Instruments what the method gives back (a D1 statement, an R2 multipart upload), with the binding's attributes. */
+  /**
+   * Instruments what the method gives back (a D1 statement, an R2 multipart upload), with the binding's attributes;
+   * for a member that is no method (Durable Object storage's `sql`), instruments the member itself.
+   */
   wrap?(result: Any, base: Attributes, args: Any[]): unknown
   /** Only `wrap` applies: the call itself is no operation (D1 `prepare`, `bind`). */
   untraced?: boolean
@@ -35,8 +39,8 @@ export interface Operation {
 export interface BindingKind {
   /** `db.system.name`, e.g. `cloudflare-kv`. */
   system: string
-  /** `cloudflare.binding.type`, e.g. `KV`. */
-  type: string
+  /** `cloudflare.binding.type`, e.g. `KV`; none for what is no binding (a Durable Object's own storage). */
+  type?: string
   /** Span names are `<prefix>_<method>`, as Cloudflare's own tracing names them (`kv_get`, `d1_first`). */
   prefix: string
   operations: Record<string, Operation>
@@ -120,10 +124,10 @@ export function instrumentBinding<T extends object>(binding: T, kind: BindingKin
   const proxy: T = new Proxy(binding, {
     get(target, key) {
       const member = Reflect.get(target, key)
-      if (typeof member !== 'function') return member
       let wrapped = members.get(key)
       if (!wrapped) {
         const operation = typeof key === 'string' && Object.hasOwn(kind.operations, key) ? kind.operations[key] : undefined
+        if (typeof member !== 'function') return member && operation?.wrap ? (members.set(key, (wrapped = operation.wrap(member, base, []))), wrapped) : member
         wrapped = operation ? traced(kind, key as string, operation, member as (...args: Any[]) => unknown, base, target, proxy) : ownMember(target, key)
         members.set(key, wrapped)
       }
@@ -131,12 +135,6 @@ export function instrumentBinding<T extends object>(binding: T, kind: BindingKin
     },
   })
   return proxy
-}
-
-/** A member of a platform object, methods bound to it (platform objects refuse a proxy as `this`). */
-export function ownMember(target: object, key: PropertyKey): unknown {
-  const member = Reflect.get(target, key)
-  return typeof member === 'function' ? member.bind(target) : member
 }
 
 /** The base attributes of a binding bound as `name`: `cloudflare.binding.name` and `db.namespace`. */

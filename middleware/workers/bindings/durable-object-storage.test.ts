@@ -1,8 +1,10 @@
 import { SpanKind, context, trace } from '@opentelemetry/api'
+import { ATTR_DB_NAMESPACE } from '@opentelemetry/semantic-conventions'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { DecodingTransport } from '../../test/decoding-transport.ts'
-import { telemetry } from '../runtime/telemetry.ts'
-import { traceStorage } from './durable-storage.ts'
+import { DecodingTransport } from '../../../test/decoding-transport.ts'
+import { telemetry } from '../../runtime/telemetry.ts'
+import { instrumentBinding } from './client.ts'
+import { DURABLE_OBJECT_STORAGE } from './durable-object-storage.ts'
 
 let transport: DecodingTransport
 
@@ -36,6 +38,8 @@ function storage() {
   }
 }
 
+const traceStorage = <S extends object>(raw: S) => instrumentBinding(raw, DURABLE_OBJECT_STORAGE, { [ATTR_DB_NAMESPACE]: 'Ledger' })
+
 function inInvocation<T>(fn: () => T): T {
   const span = telemetry.own.tracer.startSpan('Ledger/record', { kind: SpanKind.SERVER })
   try {
@@ -45,10 +49,10 @@ function inInvocation<T>(fn: () => T): T {
   }
 }
 
-describe('traceStorage', () => {
+describe('DURABLE_OBJECT_STORAGE', () => {
   it('records each operation as a CLIENT span, calling the storage at once and returning what it returns', async () => {
     const { log, storage: raw } = storage()
-    const traced = traceStorage(raw, 'Ledger')
+    const traced = traceStorage(raw)
     const value = await inInvocation(async () => {
       const write = traced.put('k', 1)
       // Called before anything was awaited: the storage's own ordering and coalescing hold.
@@ -57,7 +61,10 @@ describe('traceStorage', () => {
       return traced.get('k')
     })
     expect(value).toBe(1)
-    expect(inInvocation(() => traced.sql.exec('SELECT * FROM t WHERE id = ?', 7))).toEqual({ query: 'SELECT * FROM t WHERE id = ?', bindings: [7] })
+    expect(inInvocation(() => traced.sql.exec("SELECT * FROM t WHERE id = ? AND name = 'Ann'", 7))).toEqual({
+      query: "SELECT * FROM t WHERE id = ? AND name = 'Ann'",
+      bindings: [7],
+    })
     await telemetry.flush()
     const spans = transport.spans.filter((s) => s.kind === 3)
     expect(spans.map((s) => s.name)).toEqual(['durable_object_storage_put', 'durable_object_storage_get', 'durable_object_storage_exec'])
@@ -65,14 +72,37 @@ describe('traceStorage', () => {
       'db.system.name': 'cloudflare.durable_object_storage',
       'db.operation.name': 'exec',
       'db.namespace': 'Ledger',
-      'db.query.text': 'SELECT * FROM t WHERE id = ?',
+      'db.query.text': 'SELECT * FROM t WHERE id = ? AND name = ?',
     })
     expect(JSON.stringify(spans)).not.toContain('"k"')
+    expect(JSON.stringify(spans)).not.toContain('Ann')
   })
 
-  it('hands the caller the storage\'s error, records it, and leaves other members and untraced calls alone', async () => {
+  it('records db.client.operation.duration per operation, with the attributes of the other binding kinds', async () => {
     const { storage: raw } = storage()
-    const traced = traceStorage(raw, 'Ledger')
+    const traced = traceStorage(raw)
+    await inInvocation(async () => {
+      await traced.put('k', 1)
+      await traced.get('k')
+      await traced.delete('k').catch(() => {})
+      traced.sql.exec('SELECT 1')
+    })
+    await telemetry.flush()
+    const points = transport.metrics.filter((m) => m.name === 'db.client.operation.duration').flatMap((m) => m.points)
+    expect(points.map((p) => p.attributes).sort((a, b) => String(a['db.operation.name']).localeCompare(String(b['db.operation.name'])))).toEqual(
+      ['delete', 'exec', 'get', 'put'].map((operation) => ({
+        'db.namespace': 'Ledger',
+        'db.operation.name': operation,
+        'db.system.name': 'cloudflare.durable_object_storage',
+        ...(operation === 'delete' ? { 'error.type': 'TypeError' } : {}),
+      })),
+    )
+    expect(points.every((p) => p.count === 1)).toBe(true)
+  })
+
+  it("hands the caller the storage's error, records it, and leaves other members and untraced calls alone", async () => {
+    const { storage: raw } = storage()
+    const traced = traceStorage(raw)
     await expect(inInvocation(() => traced.delete('k'))).rejects.toThrow('cannot delete k')
     expect(await traced.getAlarm()).toBeNull()
     await traced.put('outside', 1)
