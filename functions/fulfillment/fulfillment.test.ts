@@ -10,7 +10,7 @@ async function deliver(id: string, quantity: number) {
   const body: OrderPlaced = { type: 'order-placed', sku: 'sku-apple', quantity }
   const batch = createMessageBatch<OrderPlaced>('order-placed', [{ id, timestamp: new Date(), attempts: 1, body }])
   const ctx = createExecutionContext()
-  await worker.queue(batch, env as unknown as Record<string, unknown>, ctx)
+  await worker.queue(batch, env as unknown as { RECEIPTS: R2Bucket }, ctx)
   return getQueueResult(batch, ctx)
 }
 

@@ -14,7 +14,7 @@ describe('instrumentCaches', () => {
     Object.defineProperty(globalThis, 'caches', { configurable: true, value: { open: async () => opened, has: async () => true } })
     const { instrumentCaches } = await import('./cache.ts')
     expect(() => instrumentCaches()).not.toThrow()
-    const storage = globalThis.caches as unknown as { default?: unknown; open(name: string): Promise<Cache>; has(name: string): Promise<boolean> }
+    const storage = (globalThis as { caches?: unknown }).caches as { default?: unknown; open(name: string): Promise<Cache>; has(name: string): Promise<boolean> }
     expect(storage.default).toBeUndefined()
     expect(await storage.has('x')).toBe(true)
     expect(await (await storage.open('pages')).match('http://x/')).toBeUndefined()
