@@ -17,7 +17,7 @@ export {
   type TracedEnvelope,
 } from './workers/queue.ts'
 export { instrumentScheduled, type Controller as ScheduledController } from './workers/scheduled.ts'
-export type { HandlerOptions } from './workers/invocation.ts'
+export type { ExecutionContextLike, HandlerOptions } from './workers/invocation.ts'
 export { traceResponse, type TraceResponseOptions } from './hono/response-headers.ts'
 export { captureConsole, log, type Severity } from './runtime/logs.ts'
 export { TailSampler, tailSampling, type TailSamplingOptions } from './runtime/tail-sampling.ts'

@@ -1,5 +1,6 @@
 // The package as a new user meets it: packed, installed from the npm registry into a fresh Workers
-// project (test/user-project.ts), type-checked, built by wrangler, and run in workerd.
+// project (test/user-project.ts), type-checked, built by wrangler, and run in workerd; and into a fresh
+// Node or Deno project without Cloudflare's types, type-checked by tsc and by deno check.
 import { readFile, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -7,7 +8,7 @@ import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
 import { parse } from 'smol-toml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type TestCollector, startTestCollector } from '../middleware/testing/index.ts'
-import { createUserProject, typecheck, wrangler } from './user-project.ts'
+import { NODE_PACKAGES, USER_NODE, createUserProject, denoCheck, hasDeno, typecheck, wrangler } from './user-project.ts'
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
 
@@ -84,4 +85,38 @@ describe('npm pack of middleware/, installed into a fresh Workers project', () =
       })
     }, 120_000)
   })
+})
+
+// Its declarations name only what they import, what they declare, and web standards (Request, Response,
+// URL, RequestInit), never a Workers global such as ExecutionContext: no skipLibCheck here, so tsc and
+// deno check read dist/*.d.ts as they read the user's own code.
+describe('npm pack of middleware/, installed into a fresh Node and Deno project without the Workers types', () => {
+  let nodeDir: string
+
+  beforeAll(async () => {
+    nodeDir = await createUserProject(USER_NODE, NODE_PACKAGES)
+  }, 300_000)
+
+  afterAll(() => nodeDir && rm(nodeDir, { recursive: true, force: true }))
+
+  it('type-checks with TypeScript 5 (types: node, lib ES2022 and DOM)', async () => {
+    const tsc = await typecheck(nodeDir)
+    expect(tsc.code, `tsc (TypeScript 5) reported:\n${tsc.output}`).toBe(0)
+  }, 120_000)
+
+  it('type-checks with TypeScript 5 and Node\'s globals alone (lib ES2022, no DOM)', async () => {
+    const tsc = await typecheck(nodeDir, undefined, 'tsconfig.no-dom.json')
+    expect(tsc.code, `tsc (TypeScript 5, no DOM) reported:\n${tsc.output}`).toBe(0)
+  }, 120_000)
+
+  it("type-checks with the repository's TypeScript 7", async () => {
+    const tsc = await typecheck(nodeDir, join(ROOT, 'node_modules/typescript/bin/tsc'))
+    expect(tsc.code, `tsc (TypeScript 7) reported:\n${tsc.output}`).toBe(0)
+  }, 120_000)
+
+  it.skipIf(!hasDeno())('passes deno check --all, offline, with the packages from node_modules', async () => {
+    const deno = await denoCheck(nodeDir, ['deno/main.ts', 'deno/sdk.ts'])
+    expect(deno.code, `deno check reported:\n${deno.output}`).toBe(0)
+    expect(deno.output).toContain('Check deno/main.ts')
+  }, 120_000)
 })

@@ -30,10 +30,10 @@ function configureForPlatform(platform: Platform, options: AnywhereOptions): voi
   }
 }
 
-type ExecutionContextLike = { waitUntil: WaitUntil; passThroughOnException(): void; props: object }
+type AdapterExecutionContext = { waitUntil: WaitUntil; passThroughOnException(): void; props: object }
 
 /** Hono's own `executionCtx` getter, from the context's prototype chain. */
-function honoExecutionContext(c: Context): (() => ExecutionContextLike) | undefined {
+function honoExecutionContext(c: Context): (() => AdapterExecutionContext) | undefined {
   for (let proto = Object.getPrototypeOf(c); proto; proto = Object.getPrototypeOf(proto)) {
     const getter = Object.getOwnPropertyDescriptor(proto, 'executionCtx')?.get
     if (getter) return getter
@@ -49,12 +49,12 @@ function honoExecutionContext(c: Context): (() => ExecutionContextLike) | undefi
  * request. One descriptor per middleware, its getter shared by every request, so that the contexts keep
  * one shape. `passThroughOnException` of the fallback does nothing.
  */
-function executionContextProperty(fallback: (c: Context) => ExecutionContextLike): PropertyDescriptor {
-  let hono: (() => ExecutionContextLike) | undefined
+function executionContextProperty(fallback: (c: Context) => AdapterExecutionContext): PropertyDescriptor {
+  let hono: (() => AdapterExecutionContext) | undefined
   let looked = false
   return {
     configurable: true,
-    get(this: Context): ExecutionContextLike {
+    get(this: Context): AdapterExecutionContext {
       if (!looked) {
         hono = honoExecutionContext(this)
         looked = true

@@ -2,7 +2,7 @@ import type { Attributes } from '@opentelemetry/api'
 import { KIND_SERVER } from '../sdk/api-values.ts'
 import { REQUEST_ROOT } from '../sdk/context.ts'
 import { instrumentEnv } from './bindings/env.ts'
-import { type HandlerOptions, prepareHandler, traceInvocation } from './invocation.ts'
+import { type ExecutionContextLike, type HandlerOptions, prepareHandler, traceInvocation } from './invocation.ts'
 
 const OTHER_TRIGGER = { 'faas.trigger': 'other' } as const
 
@@ -26,13 +26,17 @@ export interface EmailHandlerOptions extends HandlerOptions {
  * @example
  * export default { email: instrumentEmail(async (message, env) => message.forward('orders@example.com')) }
  */
-export function instrumentEmail<Message extends EmailMessageLike, Env extends object = Record<string, unknown>>(
-  handler: (message: Message, env: Env, ctx: ExecutionContext) => Promise<void> | void,
+export function instrumentEmail<
+  Message extends EmailMessageLike,
+  Env extends object = Record<string, unknown>,
+  Ctx extends ExecutionContextLike = ExecutionContextLike,
+>(
+  handler: (message: Message, env: Env, ctx: Ctx) => Promise<void> | void,
   options: EmailHandlerOptions = {},
 ) {
   const { recordAddresses, ...handlerOptions } = options
   prepareHandler(handlerOptions)
-  return function email(message: Message, env: Env, ctx: ExecutionContext): Promise<void> {
+  return function email(message: Message, env: Env, ctx: Ctx): Promise<void> {
     const attributes: Attributes = { 'cloudflare.email.size': message.rawSize }
     if (recordAddresses) {
       attributes['cloudflare.email.from'] = message.from

@@ -36,7 +36,7 @@ export function methodAttributes(method: string, target: Attributes): string {
 }
 
 /** A `fetch` function: the global one or a service binding's. */
-export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>
+export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>
 
 /**
  * Wraps a fetch function (global `fetch` or a service binding's) so each call inside a traced

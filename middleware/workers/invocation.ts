@@ -15,6 +15,15 @@ export interface HandlerOptions extends OtelOptions {
   encodings?: JsonEncoding[]
 }
 
+/**
+ * What a Workers handler gets as its third argument, as far as the library uses it: Cloudflare's
+ * `ExecutionContext` satisfies it, and a Node, Deno or Bun project type-checks without Cloudflare's types.
+ */
+export interface ExecutionContextLike {
+  waitUntil(promise: Promise<unknown>): void
+  passThroughOnException?(): void
+}
+
 /** `faas.trigger` of a handler kind (FaaS semantic conventions). */
 export type Trigger = 'http' | 'pubsub' | 'timer' | 'datasource' | 'other'
 

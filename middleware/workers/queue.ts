@@ -16,7 +16,7 @@ import { telemetry } from '../runtime/telemetry.ts'
 import { recordFailure } from '../sdk/trace/tracer.ts'
 import { instrumentEnv } from './bindings/env.ts'
 import { LIBRARY_NAME, LIBRARY_VERSION } from '../sdk/version.ts'
-import { type HandlerOptions, configureInvocation, endInvocation, prepareHandler, startInvocation } from './invocation.ts'
+import { type ExecutionContextLike, type HandlerOptions, configureInvocation, endInvocation, prepareHandler, startInvocation } from './invocation.ts'
 
 const PUBSUB_TRIGGER = { 'faas.trigger': 'pubsub' } as const
 
@@ -124,13 +124,13 @@ export interface QueueHandlerOptions extends HandlerOptions {
  * @example
  * export default { queue: instrumentQueueHandler(async (message, env) => ship(message.body)) }
  */
-export function instrumentQueueHandler<Body, Env = Record<string, unknown>>(
-  process: (message: QueueMessage<Body>, env: Env, ctx: ExecutionContext) => Promise<void> | void,
+export function instrumentQueueHandler<Body, Env = Record<string, unknown>, Ctx extends ExecutionContextLike = ExecutionContextLike>(
+  process: (message: QueueMessage<Body>, env: Env, ctx: Ctx) => Promise<void> | void,
   options: QueueHandlerOptions = {},
 ) {
   const maxRetries = options.maxRetries ?? 3
   prepareHandler(options)
-  return async function queue(batch: { queue: string; messages: readonly QueueMessage<unknown>[] }, env: Env, ctx: ExecutionContext): Promise<void> {
+  return async function queue(batch: { queue: string; messages: readonly QueueMessage<unknown>[] }, env: Env, ctx: Ctx): Promise<void> {
     configureInvocation(env, options)
     const parents = batch.messages.map((m) =>
       isEnvelope(m.body) ? trace.getSpanContext(telemetry.propagator.extract(REQUEST_ROOT, m.body.__otel, defaultTextMapGetter)) : undefined,

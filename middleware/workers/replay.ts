@@ -3,6 +3,7 @@ import type { OtelOptions } from '../runtime/config.ts'
 import { isSpilledPayload, toPayload } from '../exporter/spill.ts'
 import { telemetry } from '../runtime/telemetry.ts'
 import { LIBRARY_NAME } from '../sdk/version.ts'
+import type { ExecutionContextLike } from './invocation.ts'
 
 /** The part of a Cloudflare Queues message batch that replaying needs. */
 export interface ReplayBatch {
@@ -19,7 +20,7 @@ export interface ReplayBatch {
  * // wrangler.toml: [[queues.consumers]] queue = "otel-spill", max_retries = 10, dead_letter_queue = "otel-spill-dlq"
  */
 export function replayTelemetry(options: OtelOptions = {}) {
-  return async function replay(batch: ReplayBatch, env: Record<string, unknown>, ctx?: ExecutionContext): Promise<void> {
+  return async function replay(batch: ReplayBatch, env: Record<string, unknown>, ctx?: ExecutionContextLike): Promise<void> {
     telemetry.configure(env, options)
     const transport = telemetry.transport
     for (const message of batch.messages) {

@@ -2,7 +2,7 @@ import { ATTR_FAAS_CRON } from '@opentelemetry/semantic-conventions/incubating'
 import { KIND_SERVER } from '../sdk/api-values.ts'
 import { REQUEST_ROOT } from '../sdk/context.ts'
 import { instrumentEnv } from './bindings/env.ts'
-import { type HandlerOptions, configureInvocation, endInvocation, prepareHandler, runInvocation, startInvocation } from './invocation.ts'
+import { type ExecutionContextLike, type HandlerOptions, configureInvocation, endInvocation, prepareHandler, runInvocation, startInvocation } from './invocation.ts'
 
 const TIMER_TRIGGER = { 'faas.trigger': 'timer' } as const
 
@@ -20,12 +20,12 @@ export interface Controller {
  * @example
  * export default { fetch: app.fetch, scheduled: instrumentScheduled(async (controller, env) => restock(env)) }
  */
-export function instrumentScheduled<Env = Record<string, unknown>>(
-  handler: (controller: Controller, env: Env, ctx: ExecutionContext) => Promise<void> | void,
+export function instrumentScheduled<Env = Record<string, unknown>, Ctx extends ExecutionContextLike = ExecutionContextLike>(
+  handler: (controller: Controller, env: Env, ctx: Ctx) => Promise<void> | void,
   options: HandlerOptions = {},
 ) {
   prepareHandler(options)
-  return async function scheduled(controller: Controller, env: Env, ctx: ExecutionContext): Promise<void> {
+  return async function scheduled(controller: Controller, env: Env, ctx: Ctx): Promise<void> {
     configureInvocation(env, options)
     const invocation = startInvocation({
       trigger: TIMER_TRIGGER,
