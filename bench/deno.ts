@@ -30,7 +30,11 @@ interface Variant {
 
 const VARIANTS: Variant[] = [
   { name: 'bare Hono on Deno.serve', env: {} },
+  // The null row: a second bare process, so the table shows how far two identical processes drift apart.
+  { name: 'bare again (null)', env: {} },
   { name: 'edge-otel (otelAnywhere), traces and metrics', env: { EDGE_OTEL: '1' } },
+  // Deno's own exports uncompressed (the spec's default); edge-otel gzips unless told not to.
+  { name: 'edge-otel, OTEL_EXPORTER_OTLP_COMPRESSION=none', env: { EDGE_OTEL: '1', OTEL_EXPORTER_OTLP_COMPRESSION: 'none' } },
   // Deno's defaults otherwise: it batches spans, and exports metrics every OTEL_METRIC_EXPORT_INTERVAL (60 s).
   { name: "Deno's built-in OpenTelemetry (OTEL_DENO=true), traces and metrics", env: { OTEL_DENO: 'true', OTEL_SERVICE_NAME: 'bench' } },
 ]
@@ -99,7 +103,8 @@ const rows = VARIANTS.map((variant, i) => {
   const throughput = spread(windows[i].map((w, round) => w.requestsPerSecond / windows[0][round].requestsPerSecond))
   const cpu = spread(windows[i].map((w, round) => w.cpuPerRequest / windows[0][round].cpuPerRequest))
   const rates = windows[i].map((w) => w.requestsPerSecond)
-  return { variant, throughput, cpu, min: Math.min(...rates), max: Math.max(...rates), counts: counts[i] }
+  const micros = spread(windows[i].map((w) => w.cpuPerRequest * 1e6))
+  return { variant, throughput, cpu, micros, min: Math.min(...rates), max: Math.max(...rates), counts: counts[i] }
 })
 const lines = [
   `# Deno bench (${started.toISOString()})`,
@@ -107,11 +112,11 @@ const lines = [
   `${ROUNDS} rounds of ${WINDOW_SECONDS} s windows, wrk -t1 -c${CONNECTIONS} on ${PATH}, ${running.length} Deno processes pinned to core ${SERVER_CORE}, load on core ${LOAD_CORE}.`,
   'Ratios are per round against that round\'s bare window; a row is their median [IQR q1–q3]. CPU is the process\'s CPU seconds per request (all threads).',
   '',
-  '| variant | throughput ×bare | CPU/request ×bare | req/s (min–max) | served | spans at receiver | server duration points | export POSTs |',
-  '|---|---|---|---|---|---|---|---|',
+  '| variant | throughput ×bare | CPU/request ×bare | CPU µs/request | req/s (min–max) | served | spans at receiver | server duration points | export POSTs |',
+  '|---|---|---|---|---|---|---|---|---|',
   ...rows.map(
     (r, i) =>
-      `| ${r.variant.name} | ${fixed(r.throughput.median)} [${fixed(r.throughput.q1)}–${fixed(r.throughput.q3)}] | ${fixed(r.cpu.median)} [${fixed(r.cpu.q1)}–${fixed(r.cpu.q3)}] | ${Math.round(r.min)}–${Math.round(r.max)} | ≈${served[i]} | ${r.counts.spans} | ${r.counts.serverPoints} | ${r.counts.posts} |`,
+      `| ${r.variant.name} | ${fixed(r.throughput.median)} [${fixed(r.throughput.q1)}–${fixed(r.throughput.q3)}] | ${fixed(r.cpu.median)} [${fixed(r.cpu.q1)}–${fixed(r.cpu.q3)}] | ${fixed(r.micros.median, 1)} [${fixed(r.micros.q1, 1)}–${fixed(r.micros.q3, 1)}] | ${Math.round(r.min)}–${Math.round(r.max)} | ≈${served[i]} | ${r.counts.spans} | ${r.counts.serverPoints} | ${r.counts.posts} |`,
   ),
   '',
   '"served" counts the measured windows only; the warm-ups before each window add 100 ms of requests each, so the spans and points exceed it.',

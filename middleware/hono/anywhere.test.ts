@@ -65,3 +65,24 @@ describe('otelAnywhere schedules the export', () => {
     expect(resource['cloud.platform']).toBeUndefined()
   })
 })
+
+describe('otelAnywhere and c.env', () => {
+  it('hands the handler the adapter’s own env object, not a bindings wrapper made per request', async () => {
+    const transport = new DecodingTransport()
+    const app = new Hono()
+    app.use(otelAnywhere({ transport, batchDelay: 0 }))
+    const seen: unknown[] = []
+    app.get('/', (c) => {
+      seen.push(c.env)
+      return c.text('ok')
+    })
+    // Deno.serve's second argument, a new ServeHandlerInfo for each request.
+    const infos = [{ remoteAddr: { hostname: '127.0.0.1' } }, { remoteAddr: { hostname: '127.0.0.2' } }]
+    for (const info of infos) expect((await app.request('/', {}, info)).status).toBe(200)
+    expect(seen).toEqual(infos)
+    expect(seen[0]).toBe(infos[0])
+    expect(seen[1]).toBe(infos[1])
+    await telemetry.flush()
+    expect(transport.spans.map((s) => s.name)).toEqual(['GET /', 'GET /'])
+  })
+})
