@@ -4,20 +4,12 @@ import { KIND_SERVER } from '../sdk/api-values.ts'
 import { REQUEST_ROOT } from '../sdk/context.ts'
 import { instrumentBinding } from './bindings/client.ts'
 import { DURABLE_OBJECT_STORAGE } from './bindings/durable-object-storage.ts'
-import { instrumentEnv } from './bindings/env.ts'
 import { ownMember } from './own-member.ts'
-import { traceFetchHandler } from './fetch-handler.ts'
 import { type HandlerOptions, type Trigger, prepareHandler, traceInvocation } from './invocation.ts'
-import { type RpcClass, type Served, traceRpcMethods } from './rpc-server.ts'
+import { serveClass } from './rpc-server.ts'
 
 /** The handlers workerd calls on a Durable Object itself; every other method is an RPC method. */
 const HANDLERS = new Set(['fetch', 'alarm', 'webSocketMessage', 'webSocketClose', 'webSocketError'])
-
-/** The parts of a `DurableObjectState` the instrumentation uses. */
-interface DurableObjectState {
-  storage?: object
-  waitUntil(promise: Promise<unknown>): void
-}
 
 // biome-ignore lint: the user's constructor arguments
 /** A class `instrumentDurableObject` can wrap: a Durable Object class. */
@@ -42,33 +34,17 @@ export type InstrumentableDurableObject = new (...args: any[]) => object
  */
 export function instrumentDurableObject<C extends InstrumentableDurableObject>(Base: C, options: HandlerOptions = {}): C {
   prepareHandler(options)
-  const name = Base.name || 'DurableObject'
-  const served = new WeakMap<object, Served>()
-  const Traced = class extends Base {
-    // biome-ignore lint: the user's constructor arguments
-    constructor(...args: any[]) {
-      const [ctx, env] = args as [DurableObjectState, unknown]
-      super(ctx, instrumentEnv(env as object))
-      served.set(this, { env, waitUntil: (p) => ctx.waitUntil(p) })
-      if (ctx.storage && (this as { ctx?: unknown }).ctx === ctx) {
-        const storage = instrumentBinding(ctx.storage, DURABLE_OBJECT_STORAGE, { [ATTR_DB_NAMESPACE]: name })
-        const traced = new Proxy(ctx, { get: (t, k) => (k === 'storage' ? storage : ownMember(t, k)) })
-        Object.defineProperty(this, 'ctx', { value: traced, writable: true, configurable: true, enumerable: true })
-      }
-    }
-  }
-  Object.defineProperty(Traced, 'name', { value: name })
+  const { Traced, name, served } = serveClass(Base, 'DurableObject', HANDLERS, options, (self, ctx) => {
+    if (!ctx.storage || (self as { ctx?: unknown }).ctx !== ctx) return
+    const storage = instrumentBinding(ctx.storage, DURABLE_OBJECT_STORAGE, { [ATTR_DB_NAMESPACE]: name })
+    const traced = new Proxy(ctx, { get: (t, k) => (k === 'storage' ? storage : ownMember(t, k)) })
+    Object.defineProperty(self, 'ctx', { value: traced, writable: true, configurable: true, enumerable: true })
+  })
   const prototype = Traced.prototype as Record<string, unknown>
   const base = Base.prototype as Record<string, ((...args: unknown[]) => unknown) | undefined>
   const run = (self: object, trigger: Trigger, handler: string, attributes: Attributes, body: () => unknown) => {
-    const { env, waitUntil } = served.get(self)!
+    const { env, waitUntil } = served(self)
     return traceInvocation(env, options, { trigger: { 'faas.trigger': trigger }, name: `${handler} ${name}`, kind: KIND_SERVER, attributes, parent: REQUEST_ROOT }, waitUntil, body)
-  }
-  if (base.fetch) {
-    prototype.fetch = function fetch(this: object, request: Request) {
-      const { env, waitUntil } = served.get(this)!
-      return traceFetchHandler(request, env, options, waitUntil, () => base.fetch!.call(this, request) as Promise<Response>)
-    }
   }
   if (base.alarm) {
     prototype.alarm = function alarm(this: object, ...args: unknown[]) {
@@ -84,7 +60,6 @@ export function instrumentDurableObject<C extends InstrumentableDurableObject>(B
       },
     }[handler]
   }
-  traceRpcMethods(Traced, name, HANDLERS, options, (self) => served.get(self)!)
   return Traced
 }
 

@@ -1,7 +1,5 @@
-import { instrumentEnv } from './bindings/env.ts'
-import { traceFetchHandler } from './fetch-handler.ts'
 import { type HandlerOptions, prepareHandler } from './invocation.ts'
-import { type Served, traceRpcMethods } from './rpc-server.ts'
+import { serveClass } from './rpc-server.ts'
 
 /** The handlers workerd calls on an entrypoint itself; every other method is an RPC method. */
 const HANDLERS = new Set(['fetch', 'queue', 'scheduled', 'email', 'tail', 'tailStream', 'trace', 'test'])
@@ -23,24 +21,5 @@ export type InstrumentableEntrypoint = new (...args: any[]) => object
  */
 export function instrumentEntrypoint<C extends InstrumentableEntrypoint>(Base: C, options: HandlerOptions = {}): C {
   prepareHandler(options)
-  const name = Base.name || 'WorkerEntrypoint'
-  const served = new WeakMap<object, Served>()
-  const Traced = class extends Base {
-    // biome-ignore lint: the user's constructor arguments
-    constructor(...args: any[]) {
-      const [ctx, env] = args as [{ waitUntil(promise: Promise<unknown>): void }, unknown]
-      super(ctx, instrumentEnv(env as object))
-      served.set(this, { env, waitUntil: (p) => ctx.waitUntil(p) })
-    }
-  }
-  Object.defineProperty(Traced, 'name', { value: name })
-  const fetch = (Base.prototype as { fetch?: (request: Request) => Promise<Response> }).fetch
-  if (fetch) {
-    ;(Traced.prototype as { fetch?: unknown }).fetch = function (this: object, request: Request) {
-      const { env, waitUntil } = served.get(this)!
-      return traceFetchHandler(request, env, options, waitUntil, () => fetch.call(this, request))
-    }
-  }
-  traceRpcMethods(Traced, name, HANDLERS, options, (self) => served.get(self)!)
-  return Traced
+  return serveClass(Base, 'WorkerEntrypoint', HANDLERS, options).Traced
 }

@@ -2,6 +2,8 @@ import { type Context, context, defaultTextMapGetter, trace } from '@opentelemet
 import { KIND_SERVER } from '../sdk/api-values.ts'
 import { REQUEST_ROOT } from '../sdk/context.ts'
 import { telemetry } from '../runtime/telemetry.ts'
+import { instrumentEnv } from './bindings/env.ts'
+import { traceFetchHandler } from './fetch-handler.ts'
 import { type HandlerOptions, traceInvocation } from './invocation.ts'
 import { RPC_CALL, rpcAttributes } from './rpc-client.ts'
 
@@ -77,4 +79,55 @@ export function traceRpcMethods(
     const headers = typeof carrier === 'object' && carrier !== null ? (carrier as Record<string, string>) : {}
     return serve(this, method, args, telemetry.propagator.extract(REQUEST_ROOT, headers, defaultTextMapGetter))
   }
+}
+
+/** The parts of a Durable Object's or entrypoint's `ctx` the instrumentation uses. */
+export interface ServedContext {
+  storage?: object
+  waitUntil(promise: Promise<unknown>): void
+}
+
+/** What `serveClass` makes: the traced subclass, its name, and what each instance was made with. */
+export interface ServedClass<C> {
+  Traced: C
+  name: string
+  served: (self: object) => Served
+}
+
+/**
+ * The subclass that `instrumentDurableObject` and `instrumentEntrypoint` start from: each instance
+ * gets its env's bindings traced and keeps its env and `ctx.waitUntil`; `fetch` gets a SERVER span by
+ * the HTTP conventions and each method but `handlers` one per RPC call, each its own invocation.
+ * `adopt` runs after the user's constructor (a Durable Object traces its storage there).
+ */
+// biome-ignore lint: the user's constructor arguments
+export function serveClass<C extends new (...args: any[]) => object>(
+  Base: C,
+  fallbackName: string,
+  handlers: ReadonlySet<string>,
+  options: HandlerOptions,
+  adopt?: (self: object, ctx: ServedContext) => void,
+): ServedClass<C> {
+  const name = Base.name || fallbackName
+  const instances = new WeakMap<object, Served>()
+  const served = (self: object) => instances.get(self)!
+  const Traced = class extends Base {
+    // biome-ignore lint: the user's constructor arguments
+    constructor(...args: any[]) {
+      const [ctx, env] = args as [ServedContext, unknown]
+      super(ctx, instrumentEnv(env as object))
+      instances.set(this, { env, waitUntil: (p) => ctx.waitUntil(p) })
+      adopt?.(this, ctx)
+    }
+  }
+  Object.defineProperty(Traced, 'name', { value: name })
+  const fetch = (Base.prototype as { fetch?: (request: Request) => Promise<Response> }).fetch
+  if (fetch) {
+    ;(Traced.prototype as { fetch?: unknown }).fetch = function fetchHandler(this: object, request: Request) {
+      const { env, waitUntil } = served(this)
+      return traceFetchHandler(request, env, options, waitUntil, () => fetch.call(this, request))
+    }
+  }
+  traceRpcMethods(Traced, name, handlers, options, served)
+  return { Traced, name, served }
 }
