@@ -67,10 +67,13 @@ function startRequest(c: Context, options: OtelMiddlewareOptions): RequestTeleme
   const headers = raw.headers
   const userAgent = headers.get('user-agent')
   if (userAgent) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent
-  // workerd says which HTTP version the client spoke: "HTTP/1.1", "HTTP/2", "HTTP/3" (always "HTTP/…").
-  const protocol = (raw as { cf?: { httpProtocol?: string } }).cf?.httpProtocol
-  if (protocol) attributes[ATTR_NETWORK_PROTOCOL_VERSION] = protocol.slice(5)
-  if (telemetry.config!.recordClientAddress) {
+  const config = telemetry.config!
+  if (config.recordProtocolVersion) {
+    // workerd says which HTTP version the client spoke: "HTTP/1.1", "HTTP/2", "HTTP/3" (always "HTTP/…").
+    const protocol = (raw as { cf?: { httpProtocol?: string } }).cf?.httpProtocol
+    if (protocol) attributes[ATTR_NETWORK_PROTOCOL_VERSION] = protocol.slice(5)
+  }
+  if (config.recordClientAddress) {
     const client = headers.get('cf-connecting-ip') ?? headers.get('x-forwarded-for')?.split(',')[0].trim()
     if (client) attributes[ATTR_CLIENT_ADDRESS] = client
   }

@@ -55,6 +55,13 @@ export interface OtelOptions {
    */
   recordClientAddress?: boolean
   /**
+   * `EDGE_OTEL_RECORD_PROTOCOL_VERSION=true`: record `network.protocol.version` (`1.1`, `2`, `3`) from workerd's
+   * `request.cf.httpProtocol` on SERVER spans. Off by default: the first read of `request.cf` makes workerd parse
+   * the whole `cf` object, about 0.07× bare Hono's CPU per request (docs/performance.md). Free if the app reads
+   * `request.cf` anyway.
+   */
+  recordProtocolVersion?: boolean
+  /**
    * `EDGE_OTEL_RECORD_BINDING_KEYS=true`: record the keys, prefixes and URLs that binding calls name
    * (KV and R2 keys, Cache API URLs) on their spans. Off by default: keys may hold personal data.
    */
@@ -92,6 +99,7 @@ export interface ResolvedConfig {
   sampler: SamplerName
   samplerRatio: number
   recordClientAddress: boolean
+  recordProtocolVersion: boolean
   recordBindingKeys: boolean
   requestTimeout: number
 }
@@ -245,6 +253,9 @@ export function resolveConfig(env: Env, options: OtelOptions = {}): ConfigResult
     recordClientAddress:
       options.recordClientAddress ??
       oneOf(read(env, 'EDGE_OTEL_RECORD_CLIENT_ADDRESS')?.toLowerCase(), 'EDGE_OTEL_RECORD_CLIENT_ADDRESS', ['true', 'false'], 'false', problems) === 'true',
+    recordProtocolVersion:
+      options.recordProtocolVersion ??
+      oneOf(read(env, 'EDGE_OTEL_RECORD_PROTOCOL_VERSION')?.toLowerCase(), 'EDGE_OTEL_RECORD_PROTOCOL_VERSION', ['true', 'false'], 'false', problems) === 'true',
     recordBindingKeys:
       options.recordBindingKeys ??
       oneOf(read(env, 'EDGE_OTEL_RECORD_BINDING_KEYS')?.toLowerCase(), 'EDGE_OTEL_RECORD_BINDING_KEYS', ['true', 'false'], 'false', problems) === 'true',
