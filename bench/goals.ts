@@ -41,6 +41,9 @@ export const BINDINGS_KIB = 2150 / 1024
  */
 const RPC_CALLERS_BYTES = { 'variants/edge-otel.ts': 423, 'variants/edge-otel-logs.ts': 434, 'variants/edge-otel-all.ts': 458 }
 
+/** Telemetry split into runtime/batch.ts, pipeline.ts, instruments.ts, warnings.ts and getters in telemetry.ts (issue 14): the gzip bytes it added, measured. */
+const TELEMETRY_SPLIT_BYTES = { 'variants/edge-otel.ts': 189, 'variants/edge-otel-logs.ts': 194, 'variants/edge-otel-all.ts': 211 }
+
 /**
  * What `bench/build.test.ts` holds each bundle to. The correctness fixes of issue 13 (tail sampling
  * per trace, requests that never end, duplicate instruments, scopes, link limits, HTTP semconv, the
@@ -54,9 +57,10 @@ export const BUNDLE_BUDGETS_KIB: Record<string, number> = {
   // global AsyncLocalStorage (Vercel Edge) before node:async_hooks', 21 for the minifier's renaming once the
   // package gained otelAnywhere, flushTelemetry and instrumentLambda. None of their code is in this bundle
   // (its minified code differs from before only by that look and by names), but its names shift with the package.
-  'variants/edge-otel.ts': GOALS.bundleKiB + 29 / 1024 + BINDINGS_KIB + RPC_CALLERS_BYTES['variants/edge-otel.ts'] / 1024,
-  'variants/edge-otel-logs.ts': 25.8 + BINDINGS_KIB + RPC_CALLERS_BYTES['variants/edge-otel-logs.ts'] / 1024,
-  'variants/edge-otel-all.ts': 27.15 + BINDINGS_KIB + RPC_CALLERS_BYTES['variants/edge-otel-all.ts'] / 1024,
+  'variants/edge-otel.ts':
+    GOALS.bundleKiB + 29 / 1024 + BINDINGS_KIB + (RPC_CALLERS_BYTES['variants/edge-otel.ts'] + TELEMETRY_SPLIT_BYTES['variants/edge-otel.ts']) / 1024,
+  'variants/edge-otel-logs.ts': 25.8 + BINDINGS_KIB + (RPC_CALLERS_BYTES['variants/edge-otel-logs.ts'] + TELEMETRY_SPLIT_BYTES['variants/edge-otel-logs.ts']) / 1024,
+  'variants/edge-otel-all.ts': 27.15 + BINDINGS_KIB + (RPC_CALLERS_BYTES['variants/edge-otel-all.ts'] + TELEMETRY_SPLIT_BYTES['variants/edge-otel-all.ts']) / 1024,
 }
 
 /** The bindings' cost as wrangler builds the smallest traced worker: 26.46 → 28.69 KiB (issue 15, see BINDINGS_KIB). */
@@ -71,4 +75,5 @@ export const WRANGLER_BINDINGS_KIB = 2.23
  * the one invocation lifecycle; its budget holds that until the library is 1.5 KiB smaller (docs/performance.md).
  * Tracing RPC callers (above) took it from 26.46 to 26.89 KiB: 0.43 KiB more.
  */
-export const WRANGLER_BUDGET_KIB = 26.5 + WRANGLER_BINDINGS_KIB + 0.43
+// Telemetry split (issue 14, TELEMETRY_SPLIT_BYTES above): 29.13 → 29.38 KiB as wrangler reports it, 0.25 KiB more.
+export const WRANGLER_BUDGET_KIB = 26.5 + WRANGLER_BINDINGS_KIB + 0.43 + 0.25

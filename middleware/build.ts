@@ -52,7 +52,7 @@ export const INTERNAL_PROPERTIES = [
   'hexBytes', 'timeNanos', 'fixed32', 'sfixed64', 'packedDouble', 'packedFixed64', 'varint', 'int64', 'double', 'bool',
   // the per-isolate runtime and its configuration
   'sensitiveQueryKeys', 'meterProvider', 'tracerProvider', 'own', 'warnOnce', 'takeColdStart',
-  'requestEnded', 'recordUnsampled', 'spillQueue', 'maxExportBatchSize', 'maxQueueSize',
+  'requestEnded', 'recordUnsampled', 'spillQueue', 'maxExportBatchSize', 'maxQueueSize', 'addSource', 'adapt',
   'retryDeadline', 'cardinalityLimit',
   // the library's own instruments
   'serverDuration', 'clientDuration', 'activeRequests', 'coldStarts', 'invocations', 'spansExported', 'pointsExported',
