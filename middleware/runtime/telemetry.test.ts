@@ -43,7 +43,7 @@ describe('configuration, once per isolate', () => {
 describe('state behind read-only accessors', () => {
   it('lets no other module assign what the isolate holds', () => {
     telemetry.configure(ENV, { serviceName: 'inventory' })
-    for (const name of ['config', 'instanceId', 'resource', 'transport', 'spillQueue', 'tail', 'sensitiveQueryKeys', 'spans', 'own']) {
+    for (const name of ['config', 'resource', 'transport', 'spillQueue', 'tail', 'sensitiveQueryKeys', 'spans', 'own']) {
       expect(() => ((telemetry as unknown as Record<string, unknown>)[name] = undefined), name).toThrow(TypeError)
     }
     expect(telemetry.config!.serviceName).toBe('inventory')

@@ -72,6 +72,7 @@ export class Telemetry {
   }
 
   #config: ResolvedConfig | undefined
+  /** Unique per isolate; made on the first request, since workerd allows no randomness at startup. */
   #instanceId = ''
   #resource: Attributes = {}
   #transport: Transport | undefined
@@ -84,11 +85,6 @@ export class Telemetry {
   /** The isolate's configuration: undefined until the first handler has configured it. */
   get config(): Readonly<ResolvedConfig> | undefined {
     return this.#config
-  }
-
-  /** Unique per isolate; made on the first request, since workerd allows no randomness at startup. */
-  get instanceId(): string {
-    return this.#instanceId
   }
 
   /** The resource every signal is exported with. */
