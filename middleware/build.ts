@@ -39,7 +39,7 @@ const PACKAGE = fileURLToPath(new URL('.', import.meta.url))
  * them in the library is on one of its own objects (checked by reading each one when it was added).
  */
 export const AUDITED = [
-  'fork', 'string', 'finish', 'callbacks', 'points', 'signals', 'sources', 'instanceId', 'retryable', 'limits',
+  'fork', 'string', 'finish', 'callbacks', 'points', 'signals', 'retryable', 'limits',
   'contextManager', 'propagator', 'outbound', 'held', 'settings', 'tail', 'configure', 'keep', 'register',
 ]
 
