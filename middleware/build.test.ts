@@ -89,6 +89,8 @@ describe('the package build', () => {
     expect([...imports].sort()).toEqual(['@opentelemetry/api', 'hono/http-exception', 'hono/route', 'node:async_hooks'])
     expect(dist).toContain('"http.server.request.duration"')
     expect(dist).not.toMatch(/\.(sensitiveQueryKeys|droppedAttributes|hexBytes)\b/)
+    // Names the platform gives its own objects stay as they are: a Workflow event's instanceId.
+    expect(dist).toMatch(/\.instanceId\b/)
   })
 })
 

@@ -39,7 +39,7 @@ const PACKAGE = fileURLToPath(new URL('.', import.meta.url))
  * them in the library is on one of its own objects (checked by reading each one when it was added).
  */
 export const AUDITED = [
-  'fork', 'string', 'finish', 'callbacks', 'points', 'signals', 'sources', 'instanceId', 'retryable', 'limits',
+  'fork', 'string', 'finish', 'callbacks', 'points', 'signals', 'retryable', 'limits',
   'contextManager', 'propagator', 'outbound', 'held', 'settings', 'tail', 'configure', 'keep', 'register',
 ]
 
@@ -52,7 +52,7 @@ export const INTERNAL_PROPERTIES = [
   'hexBytes', 'timeNanos', 'fixed32', 'sfixed64', 'packedDouble', 'packedFixed64', 'varint', 'int64', 'double', 'bool',
   // the per-isolate runtime and its configuration
   'sensitiveQueryKeys', 'meterProvider', 'tracerProvider', 'own', 'warnOnce', 'takeColdStart',
-  'requestEnded', 'recordUnsampled', 'spillQueue', 'maxExportBatchSize', 'maxQueueSize',
+  'requestEnded', 'recordUnsampled', 'spillQueue', 'maxExportBatchSize', 'maxQueueSize', 'addSource', 'adapt',
   'retryDeadline', 'cardinalityLimit',
   // the library's own instruments
   'serverDuration', 'clientDuration', 'activeRequests', 'coldStarts', 'invocations', 'spansExported', 'pointsExported',

@@ -29,8 +29,17 @@ export interface SendResult {
   message?: string
 }
 
-/** Makes one more payload for a flush (logs, handed-back spans), or nothing; `signals` are those exported. */
-export type PayloadSource = (signals: Partial<Record<Signal, unknown>>, resource: Attributes) => OtlpPayload | undefined
+/** What one flush took: the buffered spans it exports and the metrics it collected. */
+export interface Flushed {
+  spans: readonly FinishedSpan[]
+  scopes: readonly CollectedScope[]
+}
+
+/**
+ * Makes one more payload for a flush (logs, handed-back spans, an SDK exporter's batch), or nothing;
+ * `signals` are those exported, `flushed` what the flush took.
+ */
+export type PayloadSource = (signals: Partial<Record<Signal, unknown>>, resource: Attributes, flushed: Flushed) => OtlpPayload | undefined
 
 /** Sends one encoded payload. Resolves when the receiver accepted it; rejects with the reason otherwise. */
 export interface Transport {

@@ -4,6 +4,7 @@ import { flushTelemetry, insideLambdaHandler, trackSends } from '../runtime/flus
 import { type Platform, type WaitUntil, detectPlatform } from '../runtime/platform.ts'
 import { flushOnShutdown } from '../runtime/shutdown.ts'
 import { telemetry } from '../runtime/telemetry.ts'
+import { warnOnce } from '../runtime/warnings.ts'
 import { instrumentCaches } from '../workers/bindings/cache.ts'
 import { configureInvocation } from '../workers/invocation.ts'
 import { type OtelMiddlewareOptions, otel } from './otel.ts'
@@ -16,19 +17,18 @@ export interface AnywhereOptions extends OtelMiddlewareOptions {
 
 /**
  * Configures the process from its environment on the first request, and puts the runtime into the
- * resource in place of Workers' cloud. Its sends are tracked for `flushTelemetry()`. Without
- * `CompressionStream` (Vercel Edge) exports go uncompressed.
+ * resource in place of Workers' cloud (the attributes the user set stay theirs). Its sends are tracked
+ * for `flushTelemetry()`. Without `CompressionStream` (Vercel Edge) exports go uncompressed (telemetry.ts).
  */
 function configureForPlatform(platform: Platform, options: AnywhereOptions): void {
   configureInvocation(platform.env, options)
-  const resource = telemetry.resource
-  const chosen = telemetry.config!.resourceAttributes
-  for (const key of [ATTR_CLOUD_PROVIDER, ATTR_CLOUD_PLATFORM]) if (!(key in chosen)) delete resource[key]
-  for (const [key, value] of Object.entries(platform.resource)) if (!(key in chosen)) resource[key] = value
-  if (telemetry.transport) telemetry.transport = trackSends(telemetry.transport)
-  if (typeof CompressionStream !== 'function') {
-    for (const signal of Object.values(telemetry.config!.signals)) if (signal) signal.gzip = false
-  }
+  telemetry.adapt((workers, config, transport) => {
+    const resource = { ...workers }
+    const chosen = config.resourceAttributes
+    for (const key of [ATTR_CLOUD_PROVIDER, ATTR_CLOUD_PLATFORM]) if (!(key in chosen)) delete resource[key]
+    for (const [key, value] of Object.entries(platform.resource)) if (!(key in chosen)) resource[key] = value
+    return { resource, transport: transport && trackSends(transport) }
+  })
 }
 
 type AdapterExecutionContext = { waitUntil: WaitUntil; passThroughOnException(): void; props: object }
@@ -102,7 +102,7 @@ export const otelAnywhere = (options: AnywhereOptions = {}): MiddlewareHandler =
     if (waitUntil) return waitUntil
     if (platform.lifetime === 'server') flushOnShutdown(flushTelemetry)
     else if (platform.lifetime === 'function') {
-      telemetry.warnOnce('this platform offers no waitUntil the library knows: pass otelAnywhere({ waitUntil }), or exports may be cut off after the response.', 'wait-until')
+      warnOnce('this platform offers no waitUntil the library knows: pass otelAnywhere({ waitUntil }), or exports may be cut off after the response.', 'wait-until')
     }
     return () => {}
   }
@@ -117,11 +117,11 @@ export const otelAnywhere = (options: AnywhereOptions = {}): MiddlewareHandler =
       }
       // Asked per request: the export is scheduled only by the first of the requests that share it.
       if (platform.lifetime === 'lambda' && !insideLambdaHandler()) {
-        telemetry.warnOnce('on AWS Lambda, wrap the handler in instrumentLambda(handle(app)), or telemetry is lost when the invocation is frozen.', 'lambda')
+        warnOnce('on AWS Lambda, wrap the handler in instrumentLambda(handle(app)), or telemetry is lost when the invocation is frozen.', 'lambda')
       }
       Object.defineProperty(c, 'executionCtx', executionContext)
     } catch (error) {
-      telemetry.warnOnce(`could not read the runtime's settings: ${String(error)}`, 'platform')
+      warnOnce(`could not read the runtime's settings: ${String(error)}`, 'platform')
     }
     // Outside workerd, c.env is the adapter's (Deno's ServeHandlerInfo, Node's request and response),
     // new for each request and without bindings: hidden from otel() while it starts the request, it is

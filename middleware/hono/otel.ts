@@ -24,6 +24,7 @@ import { instrumentEnv } from '../workers/bindings/env.ts'
 import { headersGetter } from '../sdk/propagation.ts'
 import { setResponseHeader } from './response-headers.ts'
 import { telemetry } from '../runtime/telemetry.ts'
+import { warnOnce } from '../runtime/warnings.ts'
 import { redactQuery } from '../semconv/redact.ts'
 import { recordFailure } from '../sdk/trace/tracer.ts'
 import { splitUrl } from '../semconv/url.ts'
@@ -121,7 +122,7 @@ function endRequest(c: Context, r: RequestTelemetry, self: unknown, thrown: unkn
     metricAttributes[ATTR_URL_SCHEME] = r.scheme
     telemetry.own.serverDuration.record((now() - r.start) / 1000, metricAttributes)
   } catch (error) {
-    telemetry.warnOnce(`could not end a request span: ${String(error)}`, 'end')
+    warnOnce(`could not end a request span: ${String(error)}`, 'end')
   }
 }
 
@@ -154,7 +155,7 @@ export const otel = (options: OtelMiddlewareOptions = {}): MiddlewareHandler => 
     try {
       request = startRequest(c, options)
     } catch (error) {
-      telemetry.warnOnce(`request served untraced: ${String(error)}`, 'start')
+      warnOnce(`request served untraced: ${String(error)}`, 'start')
       return next()
     }
     let handled: Promise<void>

@@ -56,7 +56,7 @@ function record(severity: Severity, message: string, attributes: Attributes): Lo
     entry.spanId = span.spanId
     entry.traceFlags = span.traceFlags
   }
-  telemetry.sources.add(collectLogs)
+  telemetry.addSource(collectLogs)
   const count = perTrace.get(entry.traceId) ?? 0
   if (count >= MAX_RECORDS_PER_REQUEST) overRequest++
   else if (records.length >= MAX_RECORDS) dropped++

@@ -4,10 +4,10 @@ import { OtlpHttpTransport, retryPolicy } from '../exporter/http.ts'
 import { resourceMetrics } from '../exporter/sdk/metrics.ts'
 import { SdkSpanView, sdkResource } from '../exporter/sdk/spans.ts'
 import type { SdkExportResult, SdkPushMetricExporter, SdkResource, SdkSpanExporter, SdkSpanProcessor } from '../exporter/sdk/types.ts'
-import type { CollectedScope } from '../sdk/metrics/metrics.ts'
 import { observeSpans } from '../sdk/trace/observe.ts'
 import { type FinishedSpan, errorTypeOf } from '../sdk/trace/tracer.ts'
 import { type Telemetry, exportFetch, telemetry } from './telemetry.ts'
+import { warnOnce } from './warnings.ts'
 
 /** The OpenTelemetry SDK objects that `sdkExporters` plugs in. */
 export interface SdkExportersOptions {
@@ -46,7 +46,7 @@ interface ExportFailure {
 export function sdkExporters(options: SdkExportersOptions): Transport {
   const registered = (trace.getTracerProvider() as { getDelegate?(): unknown }).getDelegate?.()
   if (registered !== telemetry.tracerProvider) {
-    telemetry.warnOnce(
+    warnOnce(
       'the worker imports both `edge-otel` and `edge-otel/sdk`, two copies of the library, and only the first registers with @opentelemetry/api. Import everything from `edge-otel/sdk`.',
       'sdk:copies',
     )
@@ -60,10 +60,6 @@ class SdkExporters implements Transport {
   readonly #metricExporter: SdkPushMetricExporter | undefined
   readonly #processors: SdkSpanProcessor[]
   readonly #views = new WeakMap<FinishedSpan, SdkSpanView>()
-  /** Ended spans that the library exports, for the span exporter at the next flush. */
-  #spans: SdkSpanView[] = []
-  /** Metrics the flush collected, for the metric exporter. */
-  #scopes: CollectedScope[] = []
   /** Spans ended since the processors were last flushed. */
   #endedSinceFlush = 0
   /** The SDK export each of this object's payloads stands for. */
@@ -93,25 +89,8 @@ class SdkExporters implements Transport {
         },
       })
     }
-    if (this.#spanExporter) {
-      const exportSpan = telemetry.export.bind(telemetry)
-      telemetry.export = (span) => {
-        const buffered = telemetry.spans.length
-        exportSpan(span)
-        if (telemetry.spans.length > buffered) this.#spans.push(this.#view(span))
-      }
-    }
-    if (this.#metricExporter) {
-      const meters = telemetry.meterProvider
-      const collect = meters.collect.bind(meters)
-      meters.collect = async () => {
-        const scopes = await collect()
-        this.#scopes.push(...scopes)
-        return scopes
-      }
-    }
-    telemetry.sources.add(this.#tracesSource)
-    telemetry.sources.add(this.#metricsSource)
+    telemetry.addSource(this.#tracesSource)
+    telemetry.addSource(this.#metricsSource)
   }
 
   /** The isolate's resource as one SDK `Resource`, remade only when the isolate is configured again. */
@@ -143,7 +122,7 @@ class SdkExporters implements Transport {
   }
 
   #report(hook: string, error: unknown): void {
-    this.#telemetry.warnOnce(`a span processor's ${hook} failed (${error instanceof Error ? error.message : String(error)}); telemetry goes on.`, `sdk:${hook}`)
+    warnOnce(`a span processor's ${hook} failed (${error instanceof Error ? error.message : String(error)}); telemetry goes on.`, `sdk:${hook}`)
   }
 
   /** A payload that stands for an SDK export of `items` items, which `send` runs. */
@@ -153,11 +132,11 @@ class SdkExporters implements Transport {
     return p
   }
 
-  readonly #tracesSource: PayloadSource = () => {
-    const spans = this.#spans
+  /** The spans the flush took, to the span exporter, and the processors flushed if any span ended since they last were. */
+  readonly #tracesSource: PayloadSource = (_signals, _resource, flushed) => {
+    const spans = this.#spanExporter ? flushed.spans.map((span) => this.#view(span)) : []
     const processors = this.#endedSinceFlush ? this.#processors : []
     if (!spans.length && !processors.length) return undefined
-    this.#spans = []
     this.#endedSinceFlush = 0
     const exporter = this.#spanExporter
     return this.#stand('traces', spans.length, async () => {
@@ -168,9 +147,10 @@ class SdkExporters implements Transport {
     })
   }
 
-  readonly #metricsSource: PayloadSource = () => {
-    const scopes = this.#scopes
-    this.#scopes = []
+  /** The metrics the flush collected, to the metric exporter. */
+  readonly #metricsSource: PayloadSource = (_signals, _resource, flushed) => {
+    if (!this.#metricExporter) return undefined
+    const scopes = flushed.scopes
     let points = 0
     for (const s of scopes) for (const m of s.metrics) points += m.points.length
     if (!points) return undefined

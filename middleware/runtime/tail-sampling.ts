@@ -6,6 +6,7 @@ import { type OtlpPayload, type PayloadSource, type Signal, payload } from '../e
 import { encodeTracesProto } from '../exporter/proto/encode.ts'
 import { formatTraceparent, parseTraceparent } from '../sdk/propagation.ts'
 import type { FinishedSpan } from '../sdk/trace/tracer.ts'
+import { warnOnce } from './warnings.ts'
 
 export interface TailSamplingOptions {
   /**
@@ -55,10 +56,9 @@ export type ResponseHeaderSetter = (name: string, value: string) => void
 export interface TailSink {
   /** Buffers a kept span for the next flush. */
   export(span: FinishedSpan): void
-  warnOnce(message: string, key?: string): void
-  readonly resource: Attributes
-  /** Payload makers the flush calls: how handed-back spans get exported. */
-  readonly sources: Set<PayloadSource>
+  readonly resource: Readonly<Attributes>
+  /** Adds a payload maker the flush calls: how handed-back spans get exported. */
+  addSource(source: PayloadSource): void
 }
 
 const failed = (span: FinishedSpan) =>
@@ -132,8 +132,8 @@ export class TailSampler {
           'Set the same random secret on every function: npx wrangler secret put EDGE_OTEL_TAIL_SAMPLING_KEY',
       )
     }
-    for (const problem of problems) sink.warnOnce(problem)
-    sink.sources.add(this.#collect)
+    for (const problem of problems) warnOnce(problem)
+    sink.addSource(this.#collect)
     this.#on = on === 'on'
     return this.#on
   }
@@ -152,7 +152,7 @@ export class TailSampler {
     }
     if (failed(span)) held.keep = true
     if (held.spans.length < MAX_HELD_SPANS || span.parentIsRemote || !span.parentSpanId) held.spans.push(span)
-    else this.#sink?.warnOnce(`a request held more than ${MAX_HELD_SPANS} spans for tail sampling; the rest were dropped.`)
+    else warnOnce(`a request held more than ${MAX_HELD_SPANS} spans for tail sampling; the rest were dropped.`)
   }
 
   /**
@@ -188,7 +188,7 @@ export class TailSampler {
 
   #expire(traceId: string, why: string): void {
     this.#keep(traceId, this.held.get(traceId)!)
-    this.#sink?.warnOnce(`${why}, so tail sampling kept what it held of that trace without waiting for its end.`, why)
+    warnOnce(`${why}, so tail sampling kept what it held of that trace without waiting for its end.`, why)
   }
 
   /** Exports what the trace holds, with what called functions handed back, and remembers the decision. */
@@ -221,7 +221,7 @@ export class TailSampler {
     try {
       return this.#answered(response, traceId, binding)
     } catch (error) {
-      this.#sink?.warnOnce(`tail sampling could not read a response: ${String(error)}`)
+      warnOnce(`tail sampling could not read a response: ${String(error)}`)
       return response
     }
   }
@@ -242,7 +242,7 @@ export class TailSampler {
           if (keep === '1') held.keep = true
         }
       } catch {
-        this.#sink?.warnOnce(`a called function handed back spans that are not base64; they were dropped.`)
+        warnOnce(`a called function handed back spans that are not base64; they were dropped.`)
       }
     }
     const answer = parseTraceparent(response.headers.get('traceresponse') ?? undefined)

@@ -39,3 +39,40 @@ describe('configuration, once per isolate', () => {
     expect(messages()).toEqual([])
   })
 })
+
+describe('state behind read-only accessors', () => {
+  it('lets no other module assign what the isolate holds', () => {
+    telemetry.configure(ENV, { serviceName: 'inventory' })
+    for (const name of ['config', 'resource', 'transport', 'spillQueue', 'tail', 'sensitiveQueryKeys', 'spans', 'own']) {
+      expect(() => ((telemetry as unknown as Record<string, unknown>)[name] = undefined), name).toThrow(TypeError)
+    }
+    expect(telemetry.config!.serviceName).toBe('inventory')
+    expect(telemetry.resource['service.name']).toBe('inventory')
+  })
+
+  it('puts an adapted resource and transport in force once configured, and nothing before', () => {
+    const asked: unknown[] = []
+    const transport = { send: async () => {} }
+    telemetry.adapt(() => (asked.push('before'), { transport }))
+    expect(asked).toEqual([])
+    telemetry.configure(ENV, { serviceName: 'inventory' })
+    const configured = telemetry.transport
+    telemetry.adapt((resource, config, current) => {
+      asked.push([resource['service.name'], config.serviceName, current === configured])
+      return { resource: { ...resource, 'process.runtime.name': 'deno' } }
+    })
+    expect(asked).toEqual([['inventory', 'inventory', true]])
+    expect(telemetry.resource).toMatchObject({ 'service.name': 'inventory', 'process.runtime.name': 'deno' })
+    expect(telemetry.transport).toBe(configured)
+    telemetry.adapt(() => ({ transport }))
+    expect(telemetry.transport).toBe(transport)
+  })
+
+  it('runs a scheduled flush through its own flush method, which the test kit wraps', async () => {
+    telemetry.configure(ENV, { serviceName: 'inventory', batchDelay: 0 }, { send: async () => {} })
+    const flush = vi.spyOn(telemetry, 'flush')
+    await telemetry.requestEnded()
+    expect(flush).toHaveBeenCalledTimes(1)
+    flush.mockRestore()
+  })
+})

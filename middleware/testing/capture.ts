@@ -38,7 +38,7 @@ const CAPTURED_SIGNALS: Signal[] = ['traces', 'metrics', 'logs']
 function captureInto(capture: TelemetryCapture): void {
   const signals = (runtime.config as Runtime | undefined)?.[property('signals')] as Runtime | undefined
   if (!signals) return
-  runtime.transport = capture.transport
+  ;(runtime[property('adapt')] as Method).call(runtime, () => ({ transport: capture.transport }))
   const protocol = (Object.values(signals).find(Boolean) as { protocol?: string } | undefined)?.protocol ?? 'http/protobuf'
   for (const signal of CAPTURED_SIGNALS) signals[signal] ??= { url: 'edge-otel:testing', headers: {}, protocol, timeout: 0, gzip: false }
 }

@@ -4,6 +4,7 @@ import { type JsonEncoding, type Transport, useJsonEncoding } from '../exporter/
 import type { OtelOptions } from '../runtime/config.ts'
 import type { ResponseHeaderSetter } from '../runtime/tail-sampling.ts'
 import { telemetry } from '../runtime/telemetry.ts'
+import { warnOnce } from '../runtime/warnings.ts'
 import { recordFailure } from '../sdk/trace/tracer.ts'
 import { instrumentGlobalFetch } from './fetch.ts'
 
@@ -143,7 +144,7 @@ export async function traceInvocation<T>(
     configureInvocation(env, options)
     invocation = startInvocation(start)
   } catch (error) {
-    telemetry.warnOnce(`${start.name} ran untraced: ${String(error)}`, 'start')
+    warnOnce(`${start.name} ran untraced: ${String(error)}`, 'start')
     return handler()
   }
   let error: unknown

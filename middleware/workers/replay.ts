@@ -2,6 +2,7 @@ import { ATTR_OTEL_COMPONENT_NAME } from '@opentelemetry/semantic-conventions/in
 import type { OtelOptions } from '../runtime/config.ts'
 import { isSpilledPayload, toPayload } from '../exporter/spill.ts'
 import { telemetry } from '../runtime/telemetry.ts'
+import { warnOnce } from '../runtime/warnings.ts'
 import { LIBRARY_NAME } from '../sdk/version.ts'
 import type { ExecutionContextLike } from './invocation.ts'
 
@@ -25,7 +26,7 @@ export function replayTelemetry(options: OtelOptions = {}) {
     const transport = telemetry.transport
     for (const message of batch.messages) {
       if (!isSpilledPayload(message.body)) {
-        telemetry.warnOnce('the spill queue held a message that is not a spilled telemetry batch; it was acknowledged and dropped.', 'replay:foreign')
+        warnOnce('the spill queue held a message that is not a spilled telemetry batch; it was acknowledged and dropped.', 'replay:foreign')
         message.ack()
         continue
       }
@@ -40,7 +41,7 @@ export function replayTelemetry(options: OtelOptions = {}) {
         const attributes = { [ATTR_OTEL_COMPONENT_NAME]: `${LIBRARY_NAME}/${payload.signal}` }
         telemetry.own.replayed.add(payload.items, attributes)
       } catch (error) {
-        telemetry.warnOnce(`replaying spilled ${payload.signal} failed (${String(error)}); the queue will retry it.`, `replay:${payload.signal}`)
+        warnOnce(`replaying spilled ${payload.signal} failed (${String(error)}); the queue will retry it.`, `replay:${payload.signal}`)
         message.retry({ delaySeconds: Math.min(300, 2 ** Math.min(message.attempts, 8)) })
       }
     }

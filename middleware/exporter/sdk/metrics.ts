@@ -28,6 +28,6 @@ function metricData(m: CollectedMetric): SdkMetricData {
 }
 
 /** One flush's collected metrics, converted once, for a push metric exporter. */
-export function resourceMetrics(resource: SdkResource, scopes: CollectedScope[]): SdkResourceMetrics {
+export function resourceMetrics(resource: SdkResource, scopes: readonly CollectedScope[]): SdkResourceMetrics {
   return { resource, scopeMetrics: scopes.map((s) => ({ scope: s.scope, metrics: s.metrics.map(metricData) })) }
 }
