@@ -51,9 +51,17 @@ const TELEMETRY_SPLIT_BYTES = { 'variants/edge-otel.ts': 184, 'variants/edge-ote
  */
 const PROTOCOL_OPTION_BYTES = { 'variants/edge-otel.ts': 30, 'variants/edge-otel-logs.ts': 34, 'variants/edge-otel-all.ts': 35 }
 
+/**
+ * Property mangling made safe (issue 14): the build no longer shortens any name an external declaration uses,
+ * now checked against the OpenTelemetry SDK packages and Node's types too, with no hand-audited exceptions
+ * (one of those, `instanceId`, had broken Workflow runs' instance id). The 24 names it now leaves long, measured:
+ * 28,391 → 28,498; 29,198 → 29,311; 30,626 → 30,746 bytes gzip.
+ */
+const MANGLING_CHECKED_BYTES = { 'variants/edge-otel.ts': 107, 'variants/edge-otel-logs.ts': 113, 'variants/edge-otel-all.ts': 120 }
+
 /** The measured raises above, summed for one row. */
 const raisedBytes = (row: keyof typeof RPC_CALLERS_BYTES): number =>
-  RPC_CALLERS_BYTES[row] + TELEMETRY_SPLIT_BYTES[row] + PROTOCOL_OPTION_BYTES[row]
+  RPC_CALLERS_BYTES[row] + TELEMETRY_SPLIT_BYTES[row] + PROTOCOL_OPTION_BYTES[row] + MANGLING_CHECKED_BYTES[row]
 
 /**
  * What `bench/build.test.ts` holds each bundle to. The correctness fixes of issue 13 (tail sampling
@@ -87,5 +95,6 @@ export const WRANGLER_BINDINGS_KIB = 2.23
  * Tracing RPC callers (above) took it from 26.46 to 26.89 KiB: 0.43 KiB more.
  */
 // Telemetry split (issue 14, TELEMETRY_SPLIT_BYTES above): 29.13 → 29.36 KiB as wrangler reports it, 0.23 KiB more;
-// recordProtocolVersion (PROTOCOL_OPTION_BYTES): 29.36 → 29.41 KiB, 0.05 more.
-export const WRANGLER_BUDGET_KIB = 26.5 + WRANGLER_BINDINGS_KIB + 0.43 + 0.23 + 0.05
+// recordProtocolVersion (PROTOCOL_OPTION_BYTES): 29.36 → 29.41 KiB, 0.05 more; mangling made safe
+// (MANGLING_CHECKED_BYTES): 29.41 → 29.50 KiB, 0.09 more.
+export const WRANGLER_BUDGET_KIB = 26.5 + WRANGLER_BINDINGS_KIB + 0.43 + 0.23 + 0.05 + 0.09

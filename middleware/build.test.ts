@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { AUDITED, INTERNAL_PROPERTIES, buildLibrary, buildTypes, inlineSemanticConventions } from './build.ts'
+import { INTERNAL_PROPERTIES, buildLibrary, buildTypes, inlineSemanticConventions } from './build.ts'
 
 const ROOT = new URL('..', import.meta.url).pathname
 
@@ -36,7 +36,8 @@ describe('the package build', () => {
   it('shortens no name that code outside the library declares', () => {
     const external = declaredNames(
       [
-        'node_modules/@opentelemetry/api/dist', // what user code and the API singletons read
+        'node_modules/@opentelemetry', // what user code, the API singletons and the SDK exporters (edge-otel/sdk) read
+        'node_modules/@types/node', // Node, Bun and Deno objects (otelAnywhere)
         'node_modules/hono/dist/types',
         'node_modules/@cloudflare/workers-types',
         'node_modules/@typescript/typescript-linux-x64/lib', // the JavaScript and web platform built-ins
@@ -44,7 +45,7 @@ describe('the package build', () => {
       ].flatMap((dir) => declarationFiles(join(ROOT, dir))),
     )
     expect(external.size).toBeGreaterThan(5000)
-    expect(INTERNAL_PROPERTIES.filter((name) => external.has(name) && !AUDITED.includes(name))).toEqual([])
+    expect(INTERNAL_PROPERTIES.filter((name) => external.has(name))).toEqual([])
   })
 
   it('shortens no option or field of a type the package exports', () => {
@@ -64,6 +65,18 @@ describe('the package build', () => {
     expect(members).toContain('serviceName')
     expect(members).toContain('spilledAt')
     expect(INTERNAL_PROPERTIES.filter((name) => members.has(name))).toEqual([])
+  })
+
+  it('shortens no name the library also spells as a string (a computed or quoted access, which the build leaves long)', () => {
+    // The test kit is left out: it reaches the runtime through the build's own table of shortened names
+    // (`property('own')` in testing/capture.ts), the one access by string that follows the build. Type
+    // arguments (`Pick<T, 'name'>`) are erased, so they are left out too.
+    const source = librarySources()
+      .filter((f) => !f.endsWith('.test.ts') && f !== 'build.ts' && !f.startsWith('testing'))
+      .map((f) => readFileSync(join(ROOT, 'middleware', f), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '').replace(/\b(?:Pick|Omit)<[^>]*>/g, ''))
+      .join('\n')
+    expect(source).toContain("'faas.trigger'")
+    expect(INTERNAL_PROPERTIES.filter((name) => new RegExp(`['"\`]${name}['"\`]`).test(source))).toEqual([])
   })
 
   it('lists only names the library uses', () => {
