@@ -36,10 +36,12 @@ function durableContext() {
 }
 
 class Ledger {
-  constructor(
-    readonly ctx: ReturnType<typeof durableContext>['ctx'],
-    readonly env: Record<string, unknown>,
-  ) {}
+  readonly ctx: ReturnType<typeof durableContext>['ctx']
+  readonly env: Record<string, unknown>
+  constructor(ctx: ReturnType<typeof durableContext>['ctx'], env: Record<string, unknown>) {
+    this.ctx = ctx
+    this.env = env
+  }
   async fetch(request: Request) {
     if (request.method === 'DELETE') throw new RangeError('closed')
     const total = ((await this.ctx.storage.get('total')) as number | undefined) ?? 0

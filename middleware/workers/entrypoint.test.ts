@@ -20,10 +20,12 @@ beforeEach(() => {
 })
 
 class Catalog {
-  constructor(
-    readonly ctx: { waitUntil(p: Promise<unknown>): void },
-    readonly env: Record<string, unknown>,
-  ) {}
+  readonly ctx: { waitUntil(p: Promise<unknown>): void }
+  readonly env: Record<string, unknown>
+  constructor(ctx: { waitUntil(p: Promise<unknown>): void }, env: Record<string, unknown>) {
+    this.ctx = ctx
+    this.env = env
+  }
   async stock(sku: string) {
     if (sku === 'none') throw new RangeError(`no such sku`)
     return { sku, count: 3 }
@@ -55,7 +57,7 @@ describe('instrumentEntrypoint', () => {
     const { entrypoint, pending, Traced } = catalog()
     expect(Traced.name).toBe('Catalog')
     expect(entrypoint.env.REGION).toBe('eu')
-    const call = (entrypoint as unknown as Record<symbol, (...args: unknown[]) => Promise<unknown>>)[RPC_CALL]
+    const call = (entrypoint as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[RPC_CALL]
     expect(await call.call(entrypoint, { traceparent: PARENT }, 'stock', ['apple'])).toEqual({ sku: 'apple', count: 3 })
     const [span] = await exported(pending, 1)
     expect(span).toMatchObject({

@@ -51,10 +51,12 @@ const workflowStep = () => ({
 })
 
 class OrderFlow {
-  constructor(
-    readonly ctx: { waitUntil(p: Promise<unknown>): void },
-    readonly env: unknown,
-  ) {}
+  readonly ctx: { waitUntil(p: Promise<unknown>): void }
+  readonly env: unknown
+  constructor(ctx: { waitUntil(p: Promise<unknown>): void }, env: unknown) {
+    this.ctx = ctx
+    this.env = env
+  }
   async run(event: { payload: { orderId: string; fail?: boolean } }, step: ReturnType<typeof workflowStep>) {
     const reserved = await step.do('reserve', { retries: { limit: 1 } }, async () => {
       if (event.payload.fail) throw new RangeError('out of stock')

@@ -35,7 +35,7 @@ async function inRequest<T>(fn: (ai: Ai) => Promise<T>): Promise<{ result: T; sp
 describe('AI', () => {
   it('records the model of each run and never its inputs, options or answer, even with keys recorded', async () => {
     const { result, spans } = await inRequest((ai) => ai.run('@cf/meta/llama-3.1-8b-instruct', { prompt: 'prompt-secret' }, { gateway: { id: 'gateway-secret' } }))
-    expect(result.response).toBe('echo prompt-secret')
+    expect((result as { response: string }).response).toBe('echo prompt-secret')
     expect(spans.map((s) => [s.name, s.kind, s.attributes['gen_ai.request.model']])).toEqual([['ai_run', SpanKind.CLIENT, '@cf/meta/llama-3.1-8b-instruct']])
     expect(spans[0].attributes).toMatchObject({ 'db.system.name': 'cloudflare-workers-ai', 'db.operation.name': 'run', 'cloudflare.binding.type': 'AI' })
     const recorded = JSON.stringify(spans)
