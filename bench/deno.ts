@@ -41,6 +41,8 @@ const VARIANTS: Variant[] = [
   { name: 'edge-otel (otelAnywhere), traces and metrics', role: 'goal', env: { EDGE_OTEL: '1' } },
   // Deno's own exports uncompressed (the spec's default); edge-otel gzips unless told not to.
   { name: 'edge-otel, OTEL_EXPORTER_OTLP_COMPRESSION=none', role: 'other', env: { EDGE_OTEL: '1', OTEL_EXPORTER_OTLP_COMPRESSION: 'none' } },
+  // The same, with the export's gzip on a Web Worker (middleware/runtime/gzip-worker.ts).
+  { name: 'edge-otel, gzip on a Web Worker (EDGE_OTEL_GZIP_WORKER=true)', role: 'other', env: { EDGE_OTEL: '1', EDGE_OTEL_GZIP_WORKER: 'true' } },
   // Deno's defaults otherwise: it batches spans, and exports metrics every OTEL_METRIC_EXPORT_INTERVAL (60 s).
   { name: "Deno's built-in OpenTelemetry (OTEL_DENO=true), traces and metrics", role: 'peer', env: { OTEL_DENO: 'true', OTEL_SERVICE_NAME: 'bench' } },
 ]

@@ -1,6 +1,8 @@
 import { ATTR_CLOUD_PLATFORM, ATTR_CLOUD_PROVIDER } from '@opentelemetry/semantic-conventions/incubating'
 import type { Context, MiddlewareHandler } from 'hono'
 import { flushTelemetry, insideLambdaHandler, trackSends } from '../runtime/flush.ts'
+import { oneOf, read } from '../runtime/env.ts'
+import { OffThreadGzip, compressingWith } from '../runtime/gzip-worker.ts'
 import { type Platform, type WaitUntil, detectPlatform } from '../runtime/platform.ts'
 import { flushOnShutdown } from '../runtime/shutdown.ts'
 import { telemetry } from '../runtime/telemetry.ts'
@@ -14,10 +16,14 @@ export interface AnywhereOptions extends OtelMiddlewareOptions {
   waitUntil?: WaitUntil
 }
 
+/** `EDGE_OTEL_GZIP_WORKER`: in a long-lived server, gzip exports on a Web Worker (docs/runtimes.md). */
+export const GZIP_WORKER = 'EDGE_OTEL_GZIP_WORKER'
+
 /**
  * Configures the process from its environment on the first request, and puts the runtime into the
  * resource in place of Workers' cloud. Its sends are tracked for `flushTelemetry()`. Without
- * `CompressionStream` (Vercel Edge) exports go uncompressed.
+ * `CompressionStream` (Vercel Edge) exports go uncompressed. In a long-lived server with
+ * `EDGE_OTEL_GZIP_WORKER=true` and the built-in transport, exports are gzipped on a Web Worker.
  */
 function configureForPlatform(platform: Platform, options: AnywhereOptions): void {
   configureInvocation(platform.env, options)
@@ -25,10 +31,17 @@ function configureForPlatform(platform: Platform, options: AnywhereOptions): voi
   const chosen = telemetry.config!.resourceAttributes
   for (const key of [ATTR_CLOUD_PROVIDER, ATTR_CLOUD_PLATFORM]) if (!(key in chosen)) delete resource[key]
   for (const [key, value] of Object.entries(platform.resource)) if (!(key in chosen)) resource[key] = value
-  if (telemetry.transport) telemetry.transport = trackSends(telemetry.transport)
   if (typeof CompressionStream !== 'function') {
     for (const signal of Object.values(telemetry.config!.signals)) if (signal) signal.gzip = false
   }
+  const problems: string[] = []
+  const onWorker = oneOf(read(platform.env, GZIP_WORKER)?.toLowerCase(), GZIP_WORKER, ['true', 'false'], 'false', problems) === 'true'
+  for (const problem of problems) telemetry.warnOnce(problem)
+  if (onWorker && telemetry.transport && !options.transport && platform.lifetime === 'server') {
+    const compressor = new OffThreadGzip((message) => telemetry.warnOnce(message, 'gzip-worker'))
+    telemetry.transport = compressingWith(compressor, telemetry.transport, telemetry.config!.signals)
+  }
+  if (telemetry.transport) telemetry.transport = trackSends(telemetry.transport)
 }
 
 type AdapterExecutionContext = { waitUntil: WaitUntil; passThroughOnException(): void; props: object }
