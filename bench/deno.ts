@@ -1,42 +1,50 @@
 // `npm run bench:deno`: the same Hono app on Deno bare, with edge-otel (otelAnywhere), and with Deno's
-// built-in OpenTelemetry (OTEL_DENO=true), each in its own Deno process pinned to one core, exporting
-// to its own real OTLP receiver (bench/receivers.ts) and loaded by wrk from the other core. Each round
-// loads every process once for one window, in an order that rotates from round to round; a variant's
-// figure per round is its ratio to that round's bare window, and a row is the median of those ratios
-// over the rounds, with their IQR and range. Writes bench/deno-results.md.
-// BENCH_ROUNDS (default 9), BENCH_WINDOW seconds (default 2).
-import { type ChildProcess, spawn } from 'node:child_process'
+// built-in OpenTelemetry (OTEL_DENO=true), each in its own Deno process pinned to one core (all its
+// threads: Deno's exporter threads share the core with the server, as ours do), exporting to its own
+// real OTLP receiver (bench/receivers.ts) and loaded by wrk from the other core. The method is the
+// workerd bench's (bench/run.ts): every variant's window sits between two bare windows (bench/schedule.ts),
+// the bare windows go round one bare process per other variant so every process is loaded once per round,
+// all processes are replaced at even round boundaries, and a row is the median of its per-pair ratios
+// with their IQR (bench/analysis.ts); the null row, a second bare process measured as a variant, is the
+// run's resolution. Writes bench/deno-results.md.
+// BENCH_ROUNDS (default 20), BENCH_WINDOW seconds (default 1), BENCH_GENERATIONS (default 2).
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { resolve } from 'node:path'
 import { buildLibrary } from '../middleware/build.ts'
+import { type RunRecord, type VariantInfo, type WindowSample, analyse } from './analysis.ts'
 import { ROOT } from './build.ts'
 import { CONNECTIONS, requireWrk, warmUp, wrk } from './load.ts'
-import { pin, processCpuSeconds } from './machine.ts'
+import { coreDelta, coreTimes, pin, processCpuSeconds, quiesce } from './machine.ts'
 import { startReceivers } from './receivers.ts'
-import { spread } from './stats.ts'
+import { schedule } from './schedule.ts'
+import { type Spread, spread } from './stats.ts'
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9)
-const WINDOW_SECONDS = Number(process.env.BENCH_WINDOW ?? 2)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20)
+const WINDOW_SECONDS = Number(process.env.BENCH_WINDOW ?? 1)
+const GENERATIONS = Number(process.env.BENCH_GENERATIONS ?? 2)
+const WARM_UP_MS = 100
+const MAX_STEAL = 0.05
 const SERVER_CORE = 0
 const LOAD_CORE = cpus().length > 1 ? 1 : 0
 const PATH = '/hello/world'
 const DENO = resolve(ROOT, 'node_modules/.bin/deno')
 
-interface Variant {
-  name: string
+interface Variant extends Pick<VariantInfo, 'name' | 'role'> {
   env: Record<string, string>
 }
 
 const VARIANTS: Variant[] = [
-  { name: 'bare Hono on Deno.serve', env: {} },
-  // The null row: a second bare process, so the table shows how far two identical processes drift apart.
-  { name: 'bare again (null)', env: {} },
-  { name: 'edge-otel (otelAnywhere), traces and metrics', env: { EDGE_OTEL: '1' } },
+  { name: 'bare Hono on Deno.serve', role: 'bare', env: {} },
+  { name: 'bare again, a second process: the null gauge', role: 'null', env: {} },
+  { name: 'edge-otel (otelAnywhere), traces and metrics', role: 'goal', env: { EDGE_OTEL: '1' } },
   // Deno's own exports uncompressed (the spec's default); edge-otel gzips unless told not to.
-  { name: 'edge-otel, OTEL_EXPORTER_OTLP_COMPRESSION=none', env: { EDGE_OTEL: '1', OTEL_EXPORTER_OTLP_COMPRESSION: 'none' } },
+  { name: 'edge-otel, OTEL_EXPORTER_OTLP_COMPRESSION=none', role: 'other', env: { EDGE_OTEL: '1', OTEL_EXPORTER_OTLP_COMPRESSION: 'none' } },
+  // The same, with the export's gzip on a Web Worker (middleware/runtime/gzip-worker.ts).
+  { name: 'edge-otel, gzip on a Web Worker (EDGE_OTEL_GZIP_WORKER=true)', role: 'other', env: { EDGE_OTEL: '1', EDGE_OTEL_GZIP_WORKER: 'true' } },
   // Deno's defaults otherwise: it batches spans, and exports metrics every OTEL_METRIC_EXPORT_INTERVAL (60 s).
-  { name: "Deno's built-in OpenTelemetry (OTEL_DENO=true), traces and metrics", env: { OTEL_DENO: 'true', OTEL_SERVICE_NAME: 'bench' } },
+  { name: "Deno's built-in OpenTelemetry (OTEL_DENO=true), traces and metrics", role: 'peer', env: { OTEL_DENO: 'true', OTEL_SERVICE_NAME: 'bench' } },
 ]
 
 interface Running {
@@ -44,7 +52,10 @@ interface Running {
   url: string
 }
 
-async function startDeno(variant: Variant, port: number, endpoint: string): Promise<Running> {
+let nextPort = 18_800
+
+async function startDeno(variant: Variant, endpoint: string): Promise<Running> {
+  const port = nextPort++
   const child = spawn(DENO, ['run', '--allow-net=127.0.0.1', '--allow-env', '--allow-read', 'bench/deno/app.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...variant.env, PORT: String(port), OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', NO_COLOR: '1' },
@@ -58,69 +69,142 @@ async function startDeno(variant: Variant, port: number, endpoint: string): Prom
   return { child, url: `http://127.0.0.1:${port}${PATH}` }
 }
 
-interface Window {
-  requestsPerSecond: number
-  cpuPerRequest: number
+/** Stops gently (SIGTERM: Deno's exporter and ours send what they hold) and waits for the exit. */
+async function stop(r: Running): Promise<void> {
+  const exited = new Promise((done) => (r.child.exitCode !== null ? done(null) : r.child.once('exit', done)))
+  r.child.kill('SIGTERM')
+  await exited
 }
 
-async function measure(running: Running): Promise<Window> {
-  await warmUp(running.url, 100)
-  const cpuBefore = processCpuSeconds(running.child.pid!)
-  const result = await wrk(running.url, WINDOW_SECONDS)
-  const cpu = processCpuSeconds(running.child.pid!) - cpuBefore
-  if (result.errors) throw new Error(`${result.errors} errors in a window of ${running.url}`)
-  return { requestsPerSecond: result.requests / result.seconds, cpuPerRequest: cpu / result.requests }
+interface ProcessSet {
+  /** One per variant; index 0 unused (the bare windows go to `baselines`). */
+  variants: Running[]
+  baselines: Running[]
 }
 
-const fixed = (n: number, digits = 2) => n.toFixed(digits)
+async function startProcesses(): Promise<ProcessSet> {
+  const variants: Running[] = []
+  for (const [i, variant] of VARIANTS.entries()) if (i > 0) variants[i] = await startDeno(variant, receivers.urls[i])
+  const baselines: Running[] = []
+  for (let b = 0; b < VARIANTS.length - 1; b++) baselines.push(await startDeno(VARIANTS[0], receivers.urls[0]))
+  return { variants, baselines }
+}
+
+const stopProcesses = (set: ProcessSet) => Promise.all([...set.variants.filter(Boolean), ...set.baselines].map(stop))
+
+const commit = () => {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim()
+  } catch {
+    return 'unknown'
+  }
+}
 
 requireWrk()
 pin(process.pid, LOAD_CORE)
 await buildLibrary()
 const receivers = await startReceivers(VARIANTS.length)
-const running: Running[] = []
-for (const [i, variant] of VARIANTS.entries()) running.push(await startDeno(variant, 18_800 + i, receivers.urls[i]))
-const started = new Date()
-const windows: Window[][] = VARIANTS.map(() => [])
+const windows = schedule(VARIANTS.length, ROUNDS, { generations: GENERATIONS, seed: Date.now() })
+const samples: WindowSample[] = []
 const served = VARIANTS.map(() => 0)
-for (let round = 0; round < ROUNDS; round++) {
-  for (let k = 0; k < VARIANTS.length; k++) {
-    const i = (round + k) % VARIANTS.length
-    const window = await measure(running[i])
-    windows[i].push(window)
-    served[i] += Math.round(window.requestsPerSecond * WINDOW_SECONDS)
-    console.log(`round ${round + 1}/${ROUNDS} ${VARIANTS[i].name}: ${Math.round(window.requestsPerSecond)} req/s, ${fixed(window.cpuPerRequest * 1e6, 1)} µs CPU/request`)
+const started = performance.now()
+const date = new Date().toISOString()
+let processes: ProcessSet | undefined
+try {
+  let generation = -1
+  for (const [k, { variant, round, generation: g, baseline }] of windows.entries()) {
+    if (g !== generation) {
+      if (processes) await stopProcesses(processes)
+      processes = await startProcesses()
+      generation = g
+    }
+    const running = variant === 0 ? processes!.baselines[baseline!] : processes!.variants[variant]
+    const pid = running.child.pid!
+    served[variant] += await warmUp(running.url, WARM_UP_MS)
+    await quiesce(() => processCpuSeconds(pid))
+    const server = coreTimes(SERVER_CORE)
+    const load = coreTimes(LOAD_CORE)
+    const cpu = processCpuSeconds(pid)
+    const run = await wrk(running.url, WINDOW_SECONDS)
+    const cpuInWindow = processCpuSeconds(pid) - cpu
+    const serverCore = coreDelta(server, coreTimes(SERVER_CORE))
+    const loadCore = coreDelta(load, coreTimes(LOAD_CORE))
+    // What the window's requests left to export (a batch under way, a thread behind) is theirs too.
+    await quiesce(() => processCpuSeconds(pid))
+    const cpuUsed = processCpuSeconds(pid) - cpu
+    served[variant] += run.requests
+    const wall = Math.max(serverCore.total, 1e-9)
+    samples.push({
+      variant,
+      round,
+      generation: g,
+      baseline,
+      requests: run.requests,
+      seconds: run.seconds,
+      errors: run.errors,
+      rps: run.requests / run.seconds,
+      cpuUs: (cpuUsed / Math.max(run.requests, 1)) * 1e6,
+      serverUse: cpuInWindow / wall,
+      steal: serverCore.steal / wall,
+      foreign: Math.max(0, serverCore.busy - cpuInWindow) / wall,
+      loadBusy: loadCore.busy / Math.max(loadCore.total, 1e-9),
+    })
+    if (windows[k + 1]?.round !== round) console.log(`round ${round + 1}/${ROUNDS} done, ${((performance.now() - started) / 60000).toFixed(1)} min`)
   }
+} finally {
+  // Deno exports its metrics on an interval, and at exit: the processes stop gently before the count.
+  if (processes) await stopProcesses(processes)
 }
-// Deno exports its metrics on an interval, and at exit: stop the processes gently, then count.
-for (const r of running) r.child.kill('SIGTERM')
-await Promise.all(running.map((r) => new Promise((done) => (r.child.exitCode !== null ? done(null) : r.child.once('exit', done)))))
 await receivers.idle(2000)
-const counts = await receivers.counts()
+const exports = await receivers.counts()
 await receivers.close()
 
-const rows = VARIANTS.map((variant, i) => {
-  const throughput = spread(windows[i].map((w, round) => w.requestsPerSecond / windows[0][round].requestsPerSecond))
-  const cpu = spread(windows[i].map((w, round) => w.cpuPerRequest / windows[0][round].cpuPerRequest))
-  const rates = windows[i].map((w) => w.requestsPerSecond)
-  const micros = spread(windows[i].map((w) => w.cpuPerRequest * 1e6))
-  return { variant, throughput, cpu, micros, min: Math.min(...rates), max: Math.max(...rates), counts: counts[i] }
-})
+const record: RunRecord = {
+  date,
+  commit: commit(),
+  machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown' },
+  settings: {
+    pairs: ROUNDS,
+    windowSeconds: WINDOW_SECONDS,
+    warmUpMs: WARM_UP_MS,
+    connections: CONNECTIONS,
+    baselines: VARIANTS.length - 1,
+    generations: GENERATIONS,
+    serverCore: SERVER_CORE,
+    loadCore: LOAD_CORE,
+    receiver: 'bench/receivers.ts',
+    maxSteal: MAX_STEAL,
+    quick: false,
+  },
+  variants: VARIANTS.map((v) => ({ name: v.name, role: v.role, entry: 'bench/deno/app.ts', bundleBytes: 0 })),
+  windows: samples,
+  evaluation: VARIANTS.map(() => []),
+  served,
+  exports,
+  seconds: (performance.now() - started) / 1000,
+}
+const analysis = analyse(record)
+const fixed = (n: number, digits = 2) => n.toFixed(digits)
+const range = (s: Spread, digits = 2) => `${fixed(s.median, digits)} [${fixed(s.q1, digits)}–${fixed(s.q3, digits)}]`
+const { resolution, machine } = analysis
 const lines = [
-  `# Deno bench (${started.toISOString()})`,
+  `# Deno bench (${date}, commit ${record.commit})`,
   '',
-  `${ROUNDS} rounds of ${WINDOW_SECONDS} s windows, wrk -t1 -c${CONNECTIONS} on ${PATH}, ${running.length} Deno processes pinned to core ${SERVER_CORE}, load on core ${LOAD_CORE}.`,
-  'Ratios are per round against that round\'s bare window; a row is their median [IQR q1–q3]. CPU is the process\'s CPU seconds per request (all threads).',
+  `${ROUNDS} rounds of ${WINDOW_SECONDS} s windows (${analysis.droppedWindows} dropped for steal over ${MAX_STEAL * 100}%), wrk -t1 -c${CONNECTIONS} on ${PATH} after a ${WARM_UP_MS} ms warm-up, ${VARIANTS.length - 1} bare Deno processes and one per other variant, replaced ${GENERATIONS - 1} times, all threads pinned to core ${SERVER_CORE}; load, receivers and bench on core ${LOAD_CORE}. ${fixed(record.seconds / 60, 1)} min.`,
   '',
-  '| variant | throughput ×bare | CPU/request ×bare | CPU µs/request | req/s (min–max) | served | spans at receiver | server duration points | export POSTs |',
-  '|---|---|---|---|---|---|---|---|---|',
-  ...rows.map(
-    (r, i) =>
-      `| ${r.variant.name} | ${fixed(r.throughput.median)} [${fixed(r.throughput.q1)}–${fixed(r.throughput.q3)}] | ${fixed(r.cpu.median)} [${fixed(r.cpu.q1)}–${fixed(r.cpu.q3)}] | ${fixed(r.micros.median, 1)} [${fixed(r.micros.q1, 1)}–${fixed(r.micros.q3, 1)}] | ${Math.round(r.min)}–${Math.round(r.max)} | ≈${served[i]} | ${r.counts.spans} | ${r.counts.serverPoints} | ${r.counts.posts} |`,
-  ),
+  "Each variant window sits between two bare windows; a row is the median of its per-pair ratios [IQR q1–q3] (bench/analysis.ts). Throughput is wrk's rate over the share of the server core that steal and other processes left; CPU is the Deno process's CPU seconds (all threads) from the window's start until it is idle again after it, per request, so exports that the window's requests left behind count.",
+  `Resolution (the null row's IQR): throughput ${fixed(resolution.throughput)}, CPU ${fixed(resolution.cpu)}. Machine, median over windows: steal ${fixed(machine.steal * 100, 1)}%, other processes on the server core ${fixed(machine.foreign * 100, 1)}%, server core idle ${fixed(machine.idle * 100, 1)}%.`,
   '',
-  '"served" counts the measured windows only; the warm-ups before each window add 100 ms of requests each, so the spans and points exceed it.',
+  '| variant | throughput ×bare | CPU/request ×bare | CPU µs/request | req/s (median) | pairs kept | served | spans at receiver | server duration points | export POSTs |',
+  '|---|---|---|---|---|---|---|---|---|---|',
+  ...analysis.rows.map((r, i) => {
+    const own = spread(samples.filter((w) => w.variant === i).map((w) => w.cpuUs))
+    return `| ${r.variant.name} | ${range(r.throughput)} | ${range(r.cpu)} | ${range(own, 1)} | ${Math.round(r.rps)} | ${r.kept} | ${served[i]} | ${exports[i].spans} | ${exports[i].serverPoints} | ${exports[i].posts} |`
+  }),
+  '',
+  '"served" counts every request answered, warm-ups included; the bare processes all export nowhere, so their receiver stays empty.',
   '',
 ]
 writeFileSync(resolve(ROOT, 'bench/deno-results.md'), lines.join('\n'))
 console.log(lines.join('\n'))
+

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { affinity, coreDelta, coreTimes, pin, processCpuSeconds } from './machine.ts'
+import { affinity, coreDelta, coreTimes, pin, processCpuSeconds, quiesce } from './machine.ts'
 
 describe('processCpuSeconds', () => {
   it('reads a process\'s CPU time from /proc, which grows while it computes', () => {
@@ -38,5 +38,21 @@ describe('pin', () => {
     } finally {
       child.kill()
     }
+  })
+})
+
+describe('quiesce', () => {
+  it('waits while the CPU time still moves, and returns once it has stood still for two looks', async () => {
+    const readings = [1, 2, 3, 4, 4, 4, 4, 4]
+    let looks = 0
+    await quiesce(() => readings[Math.min(looks++, readings.length - 1)])
+    // The first read, three that moved, one equal (1 still), one more equal (2 still): six reads.
+    expect(looks).toBe(6)
+  })
+
+  it('gives up at its limit when the CPU time never settles', async () => {
+    let looks = 0
+    await quiesce(() => looks++, 120)
+    expect(looks).toBeGreaterThan(1)
   })
 })

@@ -49,3 +49,19 @@ export function affinity(pid: number): string {
   return execFileSync('taskset', ['-c', '-p', String(pid)]).toString().trim().split(': ').pop()!
 }
 
+
+/**
+ * Resolves once `cpuSeconds()` (a process's CPU time) has stood still for two 50 ms looks in a row, or
+ * after `limitMs`: the process has finished what the last load left it (an export under way).
+ */
+export async function quiesce(cpuSeconds: () => number, limitMs = 2000): Promise<void> {
+  const deadline = performance.now() + limitMs
+  let last = cpuSeconds()
+  let still = 0
+  while (still < 2 && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50))
+    const now = cpuSeconds()
+    still = now === last ? still + 1 : 0
+    last = now
+  }
+}

@@ -15,7 +15,7 @@ import type { RunRecord, VariantInfo, WindowSample } from './analysis.ts'
 import { ROOT, bundleVariant } from './build.ts'
 import { evaluationMs } from './eval.ts'
 import { CONNECTIONS, requireWrk, warmUp, wrk } from './load.ts'
-import { coreDelta, coreTimes, pin } from './machine.ts'
+import { coreDelta, coreTimes, pin, quiesce } from './machine.ts'
 import { startReceivers } from './receivers.ts'
 import { writeResults } from './report.ts'
 import { random, schedule, shuffle } from './schedule.ts'
@@ -109,19 +109,6 @@ const VARIANTS = only
   ? ALL_VARIANTS.filter((v) => v.role === 'bare' || v.role === 'null' || chosen(v) || ALL_VARIANTS.some((w) => chosen(w) && w.against === v.entry))
   : ALL_VARIANTS
 
-/** Waits until the worker's CPU time stops moving (its exports after the load are done), at most 2 s. */
-async function quiesce(worker: RunningWorker): Promise<void> {
-  const deadline = performance.now() + 2000
-  let last = worker.cpuSeconds()
-  let still = 0
-  while (still < 2 && performance.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50))
-    const now = worker.cpuSeconds()
-    still = now === last ? still + 1 : 0
-    last = now
-  }
-}
-
 function commit(): string {
   const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT }).toString().trim()
   return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'middleware', 'bench') ? ' (uncommitted changes)' : ''}`
@@ -171,7 +158,7 @@ async function startProcesses(generation: number): Promise<ProcessSet> {
   while (set.baselines.length < BASELINES) set.baselines.push(await start(`bare${set.baselines.length}`, 0))
   for (const [i, worker] of [...set.workers.entries(), ...set.baselines.slice(1).map((w) => [0, w] as const)]) {
     served[i] += await warmUp(`${worker.url}${PATH}`, 1000)
-    await quiesce(worker)
+    await quiesce(() => worker.cpuSeconds())
   }
   return set
 }
@@ -200,7 +187,7 @@ try {
     const cpuUsed = worker.cpuSeconds() - cpu
     const serverCore = coreDelta(server, coreTimes(SERVER_CORE))
     const loadCore = coreDelta(load, coreTimes(LOAD_CORE))
-    await quiesce(worker)
+    await quiesce(() => worker.cpuSeconds())
     served[variant] += run.requests
     const wall = Math.max(serverCore.total, 1e-9)
     samples.push({

@@ -5,7 +5,7 @@ import { ATTR_HTTP_ROUTE, ATTR_SERVER_PORT, METRIC_HTTP_CLIENT_REQUEST_DURATION,
 import { ATTR_PROCESS_RUNTIME_NAME, ATTR_PROCESS_RUNTIME_VERSION } from '@opentelemetry/semantic-conventions/incubating'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ReceivedSpan } from '../middleware/testing/decode.ts'
-import { type Receiver, startReceiver } from '../middleware/testing/receiver.ts'
+import { type Receiver, type ReceiverAnswer, startReceiver } from '../middleware/testing/receiver.ts'
 import { type Downstream, PLATFORM_STYLES, RUNTIMES, type RunningExample, startDownstream, startExample } from './runtime-process.ts'
 
 const SERVER = 2
@@ -144,20 +144,65 @@ for (const runtime of RUNTIMES) {
     })
   })
 
-  describe(`${runtime}, stopped by SIGTERM right after its last request`, () => {
-    it('still delivers that request’s spans, then exits as the signal asks', async () => {
-      const receiver = await startReceiver()
-      // A minute's batch delay: only the flush on shutdown can deliver the span.
-      const example = await startExample(runtime, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '60000' })
+  // EDGE_OTEL_GZIP_WORKER=true gzips on a Web Worker (Deno, Bun); Node has none and says so once.
+  for (const gzipWorker of [false, true]) {
+    const setting: Record<string, string> = gzipWorker ? { EDGE_OTEL_GZIP_WORKER: 'true' } : {}
+    const where = gzipWorker ? ', EDGE_OTEL_GZIP_WORKER=true' : ''
+    const offThread = runtime !== 'node'
+
+    describe(`${runtime}${where}, stopped by SIGTERM right after its last request`, () => {
+      it('still delivers that request’s spans, then exits as the signal asks', async () => {
+        const receiver = await startReceiver()
+        // A minute's batch delay: only the flush on shutdown can deliver the span.
+        const example = await startExample(runtime, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '60000', ...setting })
+        try {
+          const traceId = hex(16)
+          const response = await fetch(`${example.url}/hello/last`, { headers: { traceparent: `00-${traceId}-${hex(8)}-01` } })
+          expect(await response.text()).toBe('Hello last')
+          example.process.kill('SIGTERM')
+          const ended = await example.exited
+          expect(ended.signal ?? ended.code, example.output()).toBe(ended.signal ? 'SIGTERM' : 143)
+          expect(serverSpan(receiver.spans, traceId)?.name).toBe('GET /hello/:name')
+          expect(histogramCount(receiver, METRIC_HTTP_SERVER_REQUEST_DURATION, () => true)).toBe(1)
+          expect(receiver.requests.every((r) => r.headers['content-encoding'] === 'gzip')).toBe(true)
+          if (gzipWorker) {
+            // Deno and Bun gzip on the worker: any fallback (no Worker, a worker that failed) would say so.
+            const fallback = offThread ? 'export compression runs on the serving thread' : 'export compression runs on the serving thread: this runtime has no Web Worker.'
+            expect(example.output().includes(fallback), example.output()).toBe(!offThread)
+          }
+        } finally {
+          await example.stop()
+          await receiver.close()
+        }
+      })
+    })
+  }
+
+  describe(`${runtime}, EDGE_OTEL_GZIP_WORKER=true, against a receiver that first answers 503 then takes part of a batch`, () => {
+    it('retries the same compressed body, and counts what the receiver rejected in its own metrics', async () => {
+      let tracePosts = 0
+      const receiver = await startReceiver({
+        respond: (request): number | ReceiverAnswer => {
+          if (request.signal !== 'traces') return 200
+          tracePosts++
+          if (tracePosts === 1) return { status: 503, headers: { 'retry-after': '0' } }
+          // ExportTraceServiceResponse { partial_success { rejected_spans: 1, error_message: "one" } }
+          return { status: 200, headers: { 'content-type': 'application/x-protobuf' }, body: Uint8Array.from([0x0a, 0x07, 0x08, 0x01, 0x12, 0x03, 0x6f, 0x6e, 0x65]) }
+        },
+      })
+      const example = await startExample(runtime, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, EDGE_OTEL_GZIP_WORKER: 'true' })
       try {
         const traceId = hex(16)
-        const response = await fetch(`${example.url}/hello/last`, { headers: { traceparent: `00-${traceId}-${hex(8)}-01` } })
-        expect(await response.text()).toBe('Hello last')
-        example.process.kill('SIGTERM')
-        const ended = await example.exited
-        expect(ended.signal ?? ended.code, example.output()).toBe(ended.signal ? 'SIGTERM' : 143)
-        expect(serverSpan(receiver.spans, traceId)?.name).toBe('GET /hello/:name')
-        expect(histogramCount(receiver, METRIC_HTTP_SERVER_REQUEST_DURATION, () => true)).toBe(1)
+        await (await fetch(`${example.url}/hello/retry`, { headers: { traceparent: `00-${traceId}-${hex(8)}-01` } })).text()
+        await receiver.waitFor(() => serverSpan(receiver.spans, traceId) !== undefined, 15_000, 'the span, after one 503')
+        expect(tracePosts).toBe(2)
+        // The next request's export carries the exporter's count of the rejected span.
+        await (await fetch(`${example.url}/hello/again`)).text()
+        const rejected = () =>
+          receiver.metrics.filter((m) => m.name === 'otel.sdk.exporter.span.exported').flatMap((m) => m.points).some((p) => p.attributes['error.type'] === 'rejected')
+        await receiver.waitFor(rejected, 15_000, 'the exporter counting the rejected span')
+        expect(example.output()).toContain('the collector rejected 1 of')
+        expect(receiver.requests.every((r) => r.headers['content-encoding'] === 'gzip')).toBe(true)
       } finally {
         await example.stop()
         await receiver.close()

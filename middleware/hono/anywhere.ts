@@ -1,6 +1,8 @@
 import { ATTR_CLOUD_PLATFORM, ATTR_CLOUD_PROVIDER } from '@opentelemetry/semantic-conventions/incubating'
 import type { Context, MiddlewareHandler } from 'hono'
 import { flushTelemetry, insideLambdaHandler, trackSends } from '../runtime/flush.ts'
+import { oneOf, read } from '../runtime/env.ts'
+import { OffThreadGzip, compressingWith } from '../runtime/gzip-worker.ts'
 import { type Platform, type WaitUntil, detectPlatform } from '../runtime/platform.ts'
 import { flushOnShutdown } from '../runtime/shutdown.ts'
 import { telemetry } from '../runtime/telemetry.ts'
@@ -15,18 +17,30 @@ export interface AnywhereOptions extends OtelMiddlewareOptions {
   waitUntil?: WaitUntil
 }
 
+/** `EDGE_OTEL_GZIP_WORKER`: in a long-lived server, gzip exports on a Web Worker (docs/runtimes.md). */
+export const GZIP_WORKER = 'EDGE_OTEL_GZIP_WORKER'
+
 /**
  * Configures the process from its environment on the first request, and puts the runtime into the
  * resource in place of Workers' cloud (the attributes the user set stay theirs). Its sends are tracked
  * for `flushTelemetry()`. Without `CompressionStream` (Vercel Edge) exports go uncompressed (telemetry.ts).
+ * In a long-lived server with `EDGE_OTEL_GZIP_WORKER=true` and the built-in transport, exports are gzipped
+ * on a Web Worker.
  */
 function configureForPlatform(platform: Platform, options: AnywhereOptions): void {
   configureInvocation(platform.env, options)
+  const problems: string[] = []
+  const onWorker = oneOf(read(platform.env, GZIP_WORKER)?.toLowerCase(), GZIP_WORKER, ['true', 'false'], 'false', problems) === 'true'
+  for (const problem of problems) warnOnce(problem)
   telemetry.adapt((workers, config, transport) => {
     const resource = { ...workers }
     const chosen = config.resourceAttributes
     for (const key of [ATTR_CLOUD_PROVIDER, ATTR_CLOUD_PLATFORM]) if (!(key in chosen)) delete resource[key]
     for (const [key, value] of Object.entries(platform.resource)) if (!(key in chosen)) resource[key] = value
+    if (onWorker && transport && !options.transport && platform.lifetime === 'server') {
+      const compressor = new OffThreadGzip((message) => warnOnce(message, 'gzip-worker'))
+      transport = compressingWith(compressor, transport, config.signals)
+    }
     return { resource, transport: transport && trackSends(transport) }
   })
 }
