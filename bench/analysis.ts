@@ -172,7 +172,7 @@ export function analyse(run: RunRecord): Analysis {
       serverPoints: exports.serverPoints / served,
       errors: run.windows.filter((w) => w.variant === i).reduce((n, w) => n + w.errors, 0) + exports.rejected,
       kept: i === 0 ? own.length : finite(tp).length,
-      dropped: i === 0 ? run.windows.filter((w, k) => w.variant === 0 && dropped[k]).length : run.settings.pairs - finite(tp).length,
+      dropped: i === 0 ? run.windows.filter((w, k) => w.variant === 0 && dropped[k]).length : run.windows.filter((w) => w.variant === i).length - finite(tp).length,
     }
   })
   const gauge = rows.find((r) => r.variant.role === 'null')

@@ -77,6 +77,13 @@ export function gaugeLine(analysis: Analysis): string {
 
 const nullRaw = (analysis: Analysis) => analysis.rows.find((r) => r.variant.role === 'null')?.rawThroughput ?? { median: Number.NaN, q1: Number.NaN, q3: Number.NaN, iqr: Number.NaN, n: 0 }
 
+/** The rows measured in fewer pairs than the run's (the peers and the API-only reference), if any. */
+function fewer(run: RunRecord): string {
+  const counts = run.variants.map((_, i) => run.windows.filter((w) => w.variant === i).length)
+  const few = run.variants.filter((v, i) => v.role !== 'bare' && counts[i] < run.settings.pairs)
+  return few.length ? ` (${Math.min(...few.map((v) => counts[run.variants.indexOf(v)]))} for ${few.map((v) => v.role === 'peer' ? 'the peers' : v.name.replace(/^\(reference\) /, '')).filter((n, k, all) => all.indexOf(n) === k).join(' and ')}, far from every goal)` : ''
+}
+
 /** The lines under a run's table: method, resolution, what was dropped, and the machine's state. */
 export function footer(run: RunRecord, analysis: Analysis = analyse(run)): string {
   const s = run.settings
@@ -85,7 +92,7 @@ export function footer(run: RunRecord, analysis: Analysis = analyse(run)): strin
   const pct = (n: number) => `${(n * 100).toFixed(1)}%`
   return [
     `${run.date.slice(0, 16).replace('T', ' ')} UTC, commit ${run.commit}, ${run.machine.cores} cores (${run.machine.cpu}), ${(run.seconds / 60).toFixed(1)} minutes.`,
-    `${s.pairs} pairs per variant: windows of wrk -t1 -c${s.connections} -d${s.windowSeconds}s on GET /hello/world, each after a ${s.warmUpMs} ms warm-up, in the order bare, variant, bare, variant, … with the variants shuffled in each round; each pair's ratio is against the mean of the bare windows either side. The bare windows go round ${s.baselines} bare processes, so every process is loaded once per round; ${s.generations > 1 ? `all processes were replaced by fresh ones ${s.generations === 2 ? 'once' : `${s.generations - 1} times`}, at even round boundaries` : 'the same processes served the whole run'}. workerd on core ${s.serverCore}; wrk, the receivers (${s.receiver}) and the bench on core ${s.loadCore}.`,
+    `${s.pairs} pairs per variant${fewer(run)}: windows of wrk -t1 -c${s.connections} -d${s.windowSeconds}s on GET /hello/world, each after a ${s.warmUpMs} ms warm-up, in the order bare, variant, bare, variant, … with the variants shuffled in each round; each pair's ratio is against the mean of the bare windows either side. The bare windows go round ${s.baselines} bare processes, so every process is loaded once per round; ${s.generations > 1 ? `all processes were replaced by fresh ones ${s.generations === 2 ? 'once' : `${s.generations - 1} times`}, at even round boundaries` : 'the same processes served the whole run'}. workerd on core ${s.serverCore}; wrk, the receivers (${s.receiver}) and the bench on core ${s.loadCore}.`,
     gaugeLine(analysis),
     `Resolution (the null row's IQR): throughput ${fmt(analysis.resolution.throughput)}, CPU ${fmt(analysis.resolution.cpu)}, eval ${fmt(analysis.resolution.evaluation)}. ✓ the median clears the goal by more than that, ✗ it misses by more, ≈ it is within it (neither met nor missed).`,
     `Throughput is per second of server core that workerd had: wrk's rate over the share that steal and other processes left it, per window. wrk's rate alone gave the null row ${cell(nullRaw(analysis))}, IQR ${fmt(analysis.resolution.rawThroughput)}.`,

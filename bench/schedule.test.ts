@@ -55,4 +55,14 @@ describe('schedule', () => {
       expect(before.baseline).not.toBe(after.baseline)
     }
   })
+
+  it('measures a variant given fewer rounds in that many, spread evenly over the run, each still between two bare windows', () => {
+    const few = schedule(4, 30, { roundsOf: [30, 30, 10, 30] })
+    const rounds = few.filter((w) => w.variant === 2).map((w) => w.round)
+    expect(rounds).toHaveLength(10)
+    expect(rounds.filter((r) => r < 15)).toHaveLength(5)
+    expect(few.filter((w) => w.variant === 1)).toHaveLength(30)
+    expect(pairs(few).filter((p) => p.variant === 2)).toHaveLength(10)
+    for (const [k, w] of few.entries()) if (w.variant !== 0) expect([few[k - 1].variant, few[k + 1].variant]).toEqual([0, 0])
+  })
 })

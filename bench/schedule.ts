@@ -56,6 +56,16 @@ export interface ScheduleOptions {
    * at even round boundaries, so a row is not one process's luck.
    */
   generations?: number
+  /**
+   * Rounds each variant takes part in, by index (default: every round). A variant with fewer is spread
+   * evenly over the run, so its pairs see the same drift as the others'.
+   */
+  roundsOf?: number[]
+}
+
+/** Whether a variant measured in `n` of `rounds` rounds is measured in round `round` (evenly spread). */
+export function inRound(round: number, n: number, rounds: number): boolean {
+  return n >= rounds || Math.floor(((round + 1) * n) / rounds) > Math.floor((round * n) / rounds)
 }
 
 /**
@@ -64,7 +74,7 @@ export interface ScheduleOptions {
  * 2 · (variants − 1) windows, each variant's followed by a bare one.
  */
 export function schedule(variants: number, rounds: number, options: ScheduleOptions = {}): Window[] {
-  const { seed = 1, baselines = variants - 1, generations = 1 } = options
+  const { seed = 1, baselines = variants - 1, generations = 1, roundsOf = [] } = options
   const next = random(seed)
   let bare = 0
   const windows: Window[] = []
@@ -72,6 +82,7 @@ export function schedule(variants: number, rounds: number, options: ScheduleOpti
     const generation = Math.floor((round * generations) / rounds)
     if (round === 0 || generation !== windows.at(-1)!.generation) windows.push({ variant: 0, round, generation, baseline: bare++ % baselines })
     for (const variant of shuffle(Array.from({ length: variants - 1 }, (_, i) => i + 1), next)) {
+      if (!inRound(round, roundsOf[variant] ?? rounds, rounds)) continue
       windows.push({ variant, round, generation }, { variant: 0, round, generation, baseline: bare++ % baselines })
     }
   }
