@@ -16,7 +16,7 @@ import { buildLibrary } from '../middleware/build.ts'
 import { type RunRecord, type VariantInfo, type WindowSample, analyse } from './analysis.ts'
 import { ROOT } from './build.ts'
 import { CONNECTIONS, requireWrk, warmUp, wrk } from './load.ts'
-import { coreDelta, coreTimes, pin, processCpuSeconds, quiesce } from './machine.ts'
+import { measureWindow, pin, processCpuSeconds, quiesce } from './machine.ts'
 import { startReceivers } from './receivers.ts'
 import { schedule } from './schedule.ts'
 import { type Spread, spread } from './stats.ts'
@@ -28,6 +28,7 @@ const WARM_UP_MS = 100
 const MAX_STEAL = 0.05
 const SERVER_CORE = 0
 const LOAD_CORE = cpus().length > 1 ? 1 : 0
+const CORES = { server: SERVER_CORE, load: LOAD_CORE }
 const PATH = '/hello/world'
 const DENO = resolve(ROOT, 'node_modules/.bin/deno')
 
@@ -122,33 +123,10 @@ try {
     const pid = running.child.pid!
     served[variant] += await warmUp(running.url, WARM_UP_MS)
     await quiesce(() => processCpuSeconds(pid))
-    const server = coreTimes(SERVER_CORE)
-    const load = coreTimes(LOAD_CORE)
-    const cpu = processCpuSeconds(pid)
-    const run = await wrk(running.url, WINDOW_SECONDS)
-    const cpuInWindow = processCpuSeconds(pid) - cpu
-    const serverCore = coreDelta(server, coreTimes(SERVER_CORE))
-    const loadCore = coreDelta(load, coreTimes(LOAD_CORE))
     // What the window's requests left to export (a batch under way, a thread behind) is theirs too.
-    await quiesce(() => processCpuSeconds(pid))
-    const cpuUsed = processCpuSeconds(pid) - cpu
-    served[variant] += run.requests
-    const wall = Math.max(serverCore.total, 1e-9)
-    samples.push({
-      variant,
-      round,
-      generation: g,
-      baseline,
-      requests: run.requests,
-      seconds: run.seconds,
-      errors: run.errors,
-      rps: run.requests / run.seconds,
-      cpuUs: (cpuUsed / Math.max(run.requests, 1)) * 1e6,
-      serverUse: cpuInWindow / wall,
-      steal: serverCore.steal / wall,
-      foreign: Math.max(0, serverCore.busy - cpuInWindow) / wall,
-      loadBusy: loadCore.busy / Math.max(loadCore.total, 1e-9),
-    })
+    const { at, ...sample } = await measureWindow({ variant, round, generation: g, baseline }, () => processCpuSeconds(pid), CORES, () => wrk(running.url, WINDOW_SECONDS), true)
+    served[variant] += sample.requests
+    samples.push({ ...at, ...sample })
     if (windows[k + 1]?.round !== round) console.log(`round ${round + 1}/${ROUNDS} done, ${((performance.now() - started) / 60000).toFixed(1)} min`)
   }
 } finally {

@@ -65,3 +65,47 @@ export async function quiesce(cpuSeconds: () => number, limitMs = 2000): Promise
     last = now
   }
 }
+
+/** What one measured window ran: its place in the schedule and the load's own count. */
+export interface WindowRun<W> {
+  at: W
+  requests: number
+  seconds: number
+  errors: number
+}
+
+/**
+ * Loads one window and reads the machine around it: the process's CPU, the server and load cores'
+ * counters, and then waits (`quiesce`) for what the window's requests left behind (an export under way).
+ * `settledCpu` counts that leftover in the CPU per request too (Deno exports on threads of its own).
+ */
+export async function measureWindow<W>(
+  at: W,
+  cpuSeconds: () => number,
+  cores: { server: number; load: number },
+  load: () => Promise<{ requests: number; seconds: number; errors: number }>,
+  settledCpu = false,
+): Promise<WindowRun<W> & { rps: number; cpuUs: number; serverUse: number; steal: number; foreign: number; loadBusy: number }> {
+  const server = coreTimes(cores.server)
+  const loadBefore = coreTimes(cores.load)
+  const cpu = cpuSeconds()
+  const run = await load()
+  const inWindow = cpuSeconds() - cpu
+  const serverCore = coreDelta(server, coreTimes(cores.server))
+  const loadCore = coreDelta(loadBefore, coreTimes(cores.load))
+  await quiesce(cpuSeconds)
+  const used = settledCpu ? cpuSeconds() - cpu : inWindow
+  const wall = Math.max(serverCore.total, 1e-9)
+  return {
+    at,
+    requests: run.requests,
+    seconds: run.seconds,
+    errors: run.errors,
+    rps: run.requests / run.seconds,
+    cpuUs: (used / Math.max(run.requests, 1)) * 1e6,
+    serverUse: inWindow / wall,
+    steal: serverCore.steal / wall,
+    foreign: Math.max(0, serverCore.busy - inWindow) / wall,
+    loadBusy: loadCore.busy / Math.max(loadCore.total, 1e-9),
+  }
+}

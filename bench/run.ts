@@ -15,7 +15,7 @@ import type { RunRecord, VariantInfo, WindowSample } from './analysis.ts'
 import { ROOT, bundleVariant } from './build.ts'
 import { evaluationMs } from './eval.ts'
 import { CONNECTIONS, requireWrk, warmUp, wrk } from './load.ts'
-import { coreDelta, coreTimes, pin, quiesce } from './machine.ts'
+import { measureWindow, pin, quiesce } from './machine.ts'
 import { startReceivers } from './receivers.ts'
 import { writeResults } from './report.ts'
 import { random, schedule, shuffle } from './schedule.ts'
@@ -36,6 +36,7 @@ const PATH = '/hello/world'
 const COMPATIBILITY_DATE = '2026-08-01'
 const SERVER_CORE = 0
 const LOAD_CORE = cpus().length > 1 ? 1 : 0
+const CORES = { server: SERVER_CORE, load: LOAD_CORE }
 
 interface Variant extends Omit<VariantInfo, 'bundleBytes'> {
   /** Pairs of this row when fewer than the run's (the peers and the API-only reference, far from any goal). */
@@ -184,31 +185,9 @@ try {
     const worker = variant === 0 ? processes!.baselines[baseline!] : processes!.workers[variant]
     const url = `${worker.url}${PATH}`
     served[variant] += await warmUp(url, WARM_UP_MS)
-    const server = coreTimes(SERVER_CORE)
-    const load = coreTimes(LOAD_CORE)
-    const cpu = worker.cpuSeconds()
-    const run = await wrk(url, WINDOW_SECONDS)
-    const cpuUsed = worker.cpuSeconds() - cpu
-    const serverCore = coreDelta(server, coreTimes(SERVER_CORE))
-    const loadCore = coreDelta(load, coreTimes(LOAD_CORE))
-    await quiesce(() => worker.cpuSeconds())
-    served[variant] += run.requests
-    const wall = Math.max(serverCore.total, 1e-9)
-    samples.push({
-      variant,
-      round,
-      generation: g,
-      baseline,
-      requests: run.requests,
-      seconds: run.seconds,
-      errors: run.errors,
-      rps: run.requests / run.seconds,
-      cpuUs: (cpuUsed / Math.max(run.requests, 1)) * 1e6,
-      serverUse: cpuUsed / wall,
-      steal: serverCore.steal / wall,
-      foreign: Math.max(0, serverCore.busy - cpuUsed) / wall,
-      loadBusy: loadCore.busy / Math.max(loadCore.total, 1e-9),
-    })
+    const { at, ...sample } = await measureWindow({ variant, round, generation: g, baseline }, () => worker.cpuSeconds(), CORES, () => wrk(url, WINDOW_SECONDS))
+    served[variant] += sample.requests
+    samples.push({ ...at, ...sample })
     if (windows[k + 1]?.round !== round) console.log(`round ${round + 1}/${PAIRS} done, ${((performance.now() - started) / 60000).toFixed(1)} min`)
   }
   await receivers.idle(500)
