@@ -1,11 +1,10 @@
 // The KV table against Miniflare's real KV namespace, called from Node (test/bindings.test.ts runs
 // it inside workerd, end to end): what each call records, and what it never does.
-import { SpanKind, context, trace } from '@opentelemetry/api'
+import { SpanKind } from '@opentelemetry/api'
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { telemetry } from '../../runtime/telemetry.ts'
 import type { FinishedSpan } from '../../sdk/trace/tracer.ts'
-import { bindingBase, instrumentBinding } from './client.ts'
+import { callInRequest, configureTelemetry } from '../../../test/binding-calls.ts'
 import { KV } from './kv.ts'
 
 let mf: Miniflare
@@ -30,27 +29,10 @@ afterAll(async () => {
   await mf?.dispose()
 })
 
-function configure(recordBindingKeys?: boolean): void {
-  telemetry.reset()
-  telemetry.configure({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' }, { recordBindingKeys }, { send: async () => {} })
-}
+beforeEach(() => configureTelemetry())
 
-beforeEach(() => configure())
-
-/** Runs `fn` inside a request span; hands back its result (or error) and the KV spans it ended. */
-async function inRequest<T>(fn: (cache: KVNamespace) => Promise<T>): Promise<{ result: T | Error; spans: FinishedSpan[] }> {
-  const cache = instrumentBinding(kv, KV, bindingBase('CACHE'))
-  const server = telemetry.own.tracer.startSpan('GET /stock', { kind: SpanKind.SERVER })
-  const before = telemetry.spans.length
-  let result: T | Error
-  try {
-    result = await context.with(trace.setSpan(context.active(), server), () => fn(cache))
-  } catch (error) {
-    result = error as Error
-  }
-  server.end()
-  return { result, spans: telemetry.spans.slice(before).filter((s) => s.name.startsWith('kv_')) }
-}
+/** Runs `fn` inside a request span; hands back its result (or error) and the spans it ended. */
+const inRequest = <T>(fn: (traced: KVNamespace) => Promise<T>) => callInRequest(kv, KV, 'CACHE', fn)
 
 const rows = (spans: FinishedSpan[]) => spans.map((s) => [s.name, s.attributes['db.response.returned_rows']])
 
@@ -109,7 +91,7 @@ describe('KV', () => {
   })
 
   it('records keys, joined, and the list prefix when recordBindingKeys is on', async () => {
-    configure(true)
+    configureTelemetry(true)
     const { spans } = await inRequest(async (cache) => {
       await cache.get(['sku:1', 'sku:2'])
       await cache.put('sku:4', 'value-secret')

@@ -3,12 +3,10 @@
 // are traced, and what is never recorded. Bodies are not read here: Miniflare's Node proxy of an
 // R2 object consumes the body when asked `'body' in object`, which workerd's object does not (workerd
 // streams them, test/bindings.test.ts).
-import { SpanKind, context, trace } from '@opentelemetry/api'
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { telemetry } from '../../runtime/telemetry.ts'
 import type { FinishedSpan } from '../../sdk/trace/tracer.ts'
-import { bindingBase, instrumentBinding } from './client.ts'
+import { callInRequest, configureTelemetry } from '../../../test/binding-calls.ts'
 import { R2 } from './r2.ts'
 
 let mf: Miniflare
@@ -34,27 +32,10 @@ afterAll(async () => {
   await mf?.dispose()
 })
 
-function configure(recordBindingKeys?: boolean): void {
-  telemetry.reset()
-  telemetry.configure({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' }, { recordBindingKeys }, { send: async () => {} })
-}
+beforeEach(() => configureTelemetry())
 
-beforeEach(() => configure())
-
-/** Runs `fn` inside a request span; hands back its result (or error) and the R2 spans it ended. */
-async function inRequest<T>(fn: (receipts: R2Bucket) => Promise<T>): Promise<{ result: T | Error; spans: FinishedSpan[] }> {
-  const receipts = instrumentBinding(bucket, R2, bindingBase('RECEIPTS'))
-  const server = telemetry.own.tracer.startSpan('GET /receipt', { kind: SpanKind.SERVER })
-  const before = telemetry.spans.length
-  let result: T | Error
-  try {
-    result = await context.with(trace.setSpan(context.active(), server), () => fn(receipts))
-  } catch (error) {
-    result = error as Error
-  }
-  server.end()
-  return { result, spans: telemetry.spans.slice(before).filter((s) => s.name.startsWith('r2_')) }
-}
+/** Runs `fn` inside a request span; hands back its result (or error) and the spans it ended. */
+const inRequest = <T>(fn: (traced: R2Bucket) => Promise<T>) => callInRequest(bucket, R2, 'RECEIPTS', fn)
 
 const summary = (spans: FinishedSpan[]) => spans.map((s) => [s.name, s.attributes['cloudflare.r2.response.size'], s.attributes['error.type'], s.status.code])
 
@@ -117,7 +98,7 @@ describe('R2', () => {
   })
 
   it('records the key, the deleted keys joined and the list prefix when recordBindingKeys is on', async () => {
-    configure(true)
+    configureTelemetry(true)
     const { spans } = await inRequest(async (receipts) => {
       await receipts.head('receipts/o1.json')
       await receipts.delete('receipts/gone.json')

@@ -3,14 +3,12 @@
 import { SpanKind, context, trace } from '@opentelemetry/api'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { telemetry } from '../../runtime/telemetry.ts'
+import { configureTelemetry } from '../../../test/binding-calls.ts'
 import type { FinishedSpan } from '../../sdk/trace/tracer.ts'
 import { bindingBase, instrumentBinding } from './client.ts'
 import { VECTORIZE } from './vectorize.ts'
 
-beforeEach(() => {
-  telemetry.reset()
-  telemetry.configure({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' }, { recordBindingKeys: true }, { send: async () => {} })
-})
+beforeEach(() => configureTelemetry(true))
 
 const stored = [
   { id: 'id-secret-a', values: [0.25, 0.5], metadata: { text: 'metadata-secret' } },
