@@ -59,9 +59,17 @@ const PROTOCOL_OPTION_BYTES = { 'variants/edge-otel.ts': 30, 'variants/edge-otel
  */
 const MANGLING_CHECKED_BYTES = { 'variants/edge-otel.ts': 107, 'variants/edge-otel-logs.ts': 113, 'variants/edge-otel-all.ts': 120 }
 
+/**
+ * Registration at the first handler, not on import (issue 14): `register()` runs once from `configure`, names
+ * what another library registered first, and handlers then run in that context manager. Measured:
+ * 28,498 → 28,649; 29,311 → 29,456; 30,746 → 30,888 bytes gzip.
+ */
+const LAZY_REGISTRATION_BYTES = { 'variants/edge-otel.ts': 151, 'variants/edge-otel-logs.ts': 145, 'variants/edge-otel-all.ts': 142 }
+
 /** The measured raises above, summed for one row. */
 const raisedBytes = (row: keyof typeof RPC_CALLERS_BYTES): number =>
-  RPC_CALLERS_BYTES[row] + TELEMETRY_SPLIT_BYTES[row] + PROTOCOL_OPTION_BYTES[row] + MANGLING_CHECKED_BYTES[row]
+  RPC_CALLERS_BYTES[row] + TELEMETRY_SPLIT_BYTES[row] + PROTOCOL_OPTION_BYTES[row] + MANGLING_CHECKED_BYTES[row] +
+  LAZY_REGISTRATION_BYTES[row]
 
 /**
  * What `bench/build.test.ts` holds each bundle to. The correctness fixes of issue 13 (tail sampling
@@ -96,5 +104,6 @@ export const WRANGLER_BINDINGS_KIB = 2.23
  */
 // Telemetry split (issue 14, TELEMETRY_SPLIT_BYTES above): 29.13 → 29.36 KiB as wrangler reports it, 0.23 KiB more;
 // recordProtocolVersion (PROTOCOL_OPTION_BYTES): 29.36 → 29.41 KiB, 0.05 more; mangling made safe
-// (MANGLING_CHECKED_BYTES): 29.41 → 29.50 KiB, 0.09 more.
-export const WRANGLER_BUDGET_KIB = 26.5 + WRANGLER_BINDINGS_KIB + 0.43 + 0.23 + 0.05 + 0.09
+// (MANGLING_CHECKED_BYTES): 29.41 → 29.50 KiB, 0.09 more; registration at the first handler
+// (LAZY_REGISTRATION_BYTES): 29.50 → 29.64 KiB, 0.14 more.
+export const WRANGLER_BUDGET_KIB = 26.5 + WRANGLER_BINDINGS_KIB + 0.43 + 0.23 + 0.05 + 0.09 + 0.14

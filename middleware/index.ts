@@ -28,6 +28,7 @@ export { instrumentDurableObject, type InstrumentableDurableObject } from './wor
 export { instrumentEntrypoint, type InstrumentableEntrypoint } from './workers/entrypoint.ts'
 export { instrumentWorkflow, instrumentWorkflowBinding, type InstrumentableWorkflow, type WorkflowLike } from './workers/workflow.ts'
 export { instrumentEmail, type EmailHandlerOptions, type EmailMessageLike } from './workers/email.ts'
+export { registerTelemetry } from './runtime/telemetry.ts'
 import { telemetry } from './runtime/telemetry.ts'
 /** The isolate's telemetry runtime, for `edge-otel/testing` only: not an API, and it changes without notice. */
 export const internalTelemetry: unknown = telemetry

@@ -1,5 +1,5 @@
 import { metrics, trace } from '@opentelemetry/api'
-import { instrumentQueueHandler, otlpJson, tailSampling } from 'edge-otel'
+import { instrumentQueueHandler, otlpJson, registerTelemetry, tailSampling } from 'edge-otel'
 
 /** The event `orders` publishes when it accepts an order. */
 export interface OrderPlaced {
@@ -10,6 +10,8 @@ export interface OrderPlaced {
 
 const MAX_SHIPMENT = 50
 
+// A meter got before edge-otel registers with the API records nothing, so register before making one here.
+registerTelemetry()
 const shipped = metrics.getMeter('fulfillment').createCounter('orders.shipped', { unit: '{order}' })
 
 // Ships accepted orders. An order over 50 items cannot ship: it fails, is retried, and after

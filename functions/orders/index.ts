@@ -1,12 +1,14 @@
 import { metrics, trace } from '@opentelemetry/api'
 import { Hono } from 'hono'
-import { instrumentQueue, log, otel, otlpJson, tailSampling } from 'edge-otel'
+import { instrumentQueue, log, otel, otlpJson, registerTelemetry, tailSampling } from 'edge-otel'
 import { type Order, type Stock, orderId } from '../../shared/catalog.ts'
 import type { StockReservation } from '../inventory/stock-reservation.ts'
 
 type Env = { Bindings: { INVENTORY: Fetcher; ORDER_EVENTS: Queue; DB: D1Database; STOCK: DurableObjectNamespace<StockReservation> } }
 
 const tracer = trace.getTracer('orders')
+// A meter got before edge-otel registers with the API records nothing, so register before making one here.
+registerTelemetry()
 const ordersPlaced = metrics.getMeter('orders').createCounter('orders.placed', {
   description: 'Orders placed, by outcome.',
   unit: '{order}',

@@ -3,6 +3,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import { type Receiver, startReceiver } from '../testing/receiver.ts'
 import type { SdkSpanProcessor } from '../exporter/sdk/types.ts'
+import { payload } from '../exporter/export.ts'
 import { sdkExporters } from './sdk-exporters.ts'
 import { telemetry } from './telemetry.ts'
 
@@ -38,6 +39,22 @@ it('reports a failed SDK export once, counts it by status, and keeps a throwing 
   expect(messages.filter((m) => m.startsWith('[edge-otel] export of traces failed (SDK exporter:') && m.includes('2 items were dropped'))).toHaveLength(1)
   const exported = (await telemetry.meterProvider.collect()).flatMap((s) => s.metrics).find((m) => m.name === 'otel.sdk.exporter.span.exported')
   expect(exported?.points).toEqual([expect.objectContaining({ value: 2, attributes: expect.objectContaining({ 'error.type': '400' }) })])
+  expect(refusing.requests).toHaveLength(0)
+  warn.mockRestore()
+})
+
+it('says once that a payload from the other copy of the library cannot be exported, and never throws', async () => {
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+  telemetry.reset()
+  // `otel()` of `edge-otel` hands its payloads to sdkExporters() of `edge-otel/sdk`, whose runtime never ran.
+  const transport = sdkExporters({ spanExporter: new OTLPTraceExporter({ url: `${refusing.url}/v1/traces` }) })
+  const foreign = payload('traces', new Uint8Array([1, 2, 3]), 1)
+  await expect(transport.send(foreign)).resolves.toBeUndefined()
+  await transport.send(foreign)
+  const messages = warn.mock.calls.map((c) => String(c[0]))
+  expect(messages).toEqual([
+    '[edge-otel] the worker imports both `edge-otel` and `edge-otel/sdk`, two copies of the library, and sdkExporters() got telemetry it cannot export. Import everything from `edge-otel/sdk`.',
+  ])
   expect(refusing.requests).toHaveLength(0)
   warn.mockRestore()
 })

@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, type Span, context, trace } from '@opentelemetry/api'
+import { ROOT_CONTEXT, type Span, context } from '@opentelemetry/api'
 import { ExportError, type OtlpPayload, type PayloadSource, type SendResult, type Signal, type Transport, payload } from '../exporter/export.ts'
 import { OtlpHttpTransport, retryPolicy } from '../exporter/http.ts'
 import { resourceMetrics } from '../exporter/sdk/metrics.ts'
@@ -44,13 +44,6 @@ interface ExportFailure {
  * }))
  */
 export function sdkExporters(options: SdkExportersOptions): Transport {
-  const registered = (trace.getTracerProvider() as { getDelegate?(): unknown }).getDelegate?.()
-  if (registered !== telemetry.tracerProvider) {
-    warnOnce(
-      'the worker imports both `edge-otel` and `edge-otel/sdk`, two copies of the library, and only the first registers with @opentelemetry/api. Import everything from `edge-otel/sdk`.',
-      'sdk:copies',
-    )
-  }
   return new SdkExporters(options, telemetry)
 }
 
@@ -163,7 +156,14 @@ class SdkExporters implements Transport {
     const run = this.#exports.get(p)
     if (run) return run()
     const config = this.#telemetry.config
-    if (!config) return Promise.resolve()
+    if (!config) {
+      // Payloads from a runtime that is not this one's: `otel()` came from the other copy of the library.
+      warnOnce(
+        'the worker imports both `edge-otel` and `edge-otel/sdk`, two copies of the library, and sdkExporters() got telemetry it cannot export. Import everything from `edge-otel/sdk`.',
+        'sdk:copies',
+      )
+      return Promise.resolve()
+    }
     this.#http ??= new OtlpHttpTransport(config.signals, exportFetch, retryPolicy(config.retryDeadline))
     return this.#http.send(p)
   }

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { ProxyTracerProvider } from '@opentelemetry/api'
 import { tailSampling } from './tail-sampling.ts'
 import { telemetry } from './telemetry.ts'
 
@@ -74,5 +75,66 @@ describe('state behind read-only accessors', () => {
     await telemetry.requestEnded()
     expect(flush).toHaveBeenCalledTimes(1)
     flush.mockRestore()
+  })
+})
+
+describe('registration with @opentelemetry/api', () => {
+  /** A fresh copy of the library and of the API, with nothing registered: what a worker's first import sees. */
+  async function freshIsolate() {
+    vi.resetModules()
+    const api = await import('@opentelemetry/api')
+    for (const part of [api.trace, api.metrics, api.context, api.propagation]) part.disable()
+    const runtime = await import('./telemetry.ts')
+    return { api, ...runtime }
+  }
+  const delegateOf = (provider: unknown) => (provider as ProxyTracerProvider).getDelegate()
+  const CONFIGURE = [ENV, {}, { send: async () => ({ ok: true }) }] as const
+
+  afterEach(async () => {
+    const api = await import('@opentelemetry/api')
+    for (const part of [api.trace, api.metrics, api.context, api.propagation]) part.disable()
+  })
+
+  it('registers nothing on import, and everything on the first configure, once', async () => {
+    const { api, telemetry: fresh } = await freshIsolate()
+    expect(delegateOf(api.trace.getTracerProvider())).not.toBe(fresh.tracerProvider)
+    expect(api.metrics.getMeterProvider()).not.toBe(fresh.meterProvider)
+    fresh.configure(...CONFIGURE)
+    fresh.reset()
+    fresh.configure(...CONFIGURE)
+    expect(delegateOf(api.trace.getTracerProvider())).toBe(fresh.tracerProvider)
+    expect(api.metrics.getMeterProvider()).toBe(fresh.meterProvider)
+    const key = api.createContextKey('k')
+    expect(api.context.with(api.ROOT_CONTEXT.setValue(key, 1), () => api.context.active().getValue(key))).toBe(1)
+    expect(api.propagation.fields()).toEqual(['traceparent', 'tracestate', 'baggage'])
+    expect(messages()).toEqual([])
+  })
+
+  it('lets a meter made at module scope record once registerTelemetry() ran before it', async () => {
+    const { api, telemetry: fresh, registerTelemetry } = await freshIsolate()
+    const early = api.metrics.getMeter('early').createCounter('made.before')
+    registerTelemetry()
+    const registered = api.metrics.getMeter('registered').createCounter('made.after')
+    early.add(1)
+    registered.add(1)
+    const names = (await fresh.meterProvider.collect()).flatMap((scope) => scope.metrics.map((metric) => metric.name))
+    expect(names).toEqual(['made.after'])
+  })
+
+  it('keeps what another library registered first, says so once, and runs handlers in its context manager', async () => {
+    const { api, telemetry: fresh } = await freshIsolate()
+    const theirs = new (await import('../sdk/context.ts')).AsyncLocalStorageContextManager()
+    api.context.setGlobalContextManager(theirs)
+    const theirMeters = { getMeter: () => api.createNoopMeter() }
+    api.metrics.setGlobalMeterProvider(theirMeters)
+    fresh.configure(...CONFIGURE)
+    expect(api.metrics.getMeterProvider()).toBe(theirMeters)
+    expect(delegateOf(api.trace.getTracerProvider())).toBe(fresh.tracerProvider)
+    expect(messages()).toEqual([
+      "[edge-otel] edge-otel did not register its context manager, meter provider: another was registered with @opentelemetry/api first, and gets what the API records.",
+    ])
+    const span = fresh.tracerProvider.getTracer('t').startSpan('request')
+    const seen = fresh.contexts.with(api.trace.setSpan(api.ROOT_CONTEXT, span), () => api.trace.getActiveSpan())
+    expect(seen).toBe(span)
   })
 })

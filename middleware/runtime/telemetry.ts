@@ -1,7 +1,7 @@
 // The isolate's telemetry runtime, wired: the providers registered with `@opentelemetry/api`, the
 // configuration applied once per isolate, and the parts that do the work (instruments.ts, batch.ts,
 // pipeline.ts, warnings.ts). What it holds is read through getters; only its own methods change it.
-import { type Attributes, context, metrics, propagation, trace } from '@opentelemetry/api'
+import { type Attributes, type ContextManager, context, metrics, propagation, trace } from '@opentelemetry/api'
 import { FLAG_SAMPLED } from '../sdk/api-values.ts'
 import {
   ATTR_SERVICE_INSTANCE_ID,
@@ -122,12 +122,39 @@ export class Telemetry {
     this.#pipeline.addSource(source)
   }
 
-  /** Registers the providers, context manager and propagator with `@opentelemetry/api`. */
+  #registered = false
+  #runner: Pick<ContextManager, 'with' | 'bind'> = this.contextManager
+
+  /**
+   * Runs code in a context: the isolate's own context manager, or the one registered with
+   * `@opentelemetry/api` when another was registered first (so that user code sees the same context).
+   */
+  get contexts(): Pick<ContextManager, 'with' | 'bind'> {
+    return this.#runner
+  }
+
+  /**
+   * Registers the providers, context manager and propagator with `@opentelemetry/api`, once: on the
+   * first `configure`, or earlier through `registerTelemetry()`. What another library registered
+   * first stays, and a message says what that means.
+   */
   register(): void {
-    context.setGlobalContextManager(this.contextManager)
-    propagation.setGlobalPropagator(this.propagator)
-    trace.setGlobalTracerProvider(this.tracerProvider)
-    metrics.setGlobalMeterProvider(this.meterProvider)
+    if (this.#registered) return
+    this.#registered = true
+    const taken: string[] = []
+    if (!context.setGlobalContextManager(this.contextManager)) {
+      taken.push('context manager')
+      this.#runner = context
+    }
+    if (!propagation.setGlobalPropagator(this.propagator)) taken.push('propagator')
+    if (!trace.setGlobalTracerProvider(this.tracerProvider)) taken.push('tracer provider')
+    if (!metrics.setGlobalMeterProvider(this.meterProvider)) taken.push('meter provider')
+    if (taken.length) {
+      warnOnce(
+        `edge-otel did not register its ${taken.join(', ')}: another was registered with @opentelemetry/api first, and gets what the API records.`,
+        'register',
+      )
+    }
   }
 
   /**
@@ -140,6 +167,7 @@ export class Telemetry {
       return
     }
     this.#configuredWith = options
+    this.register()
     const { config, problems } = resolveConfig(env, options)
     for (const problem of problems) warnOnce(problem)
     this.#config = config
@@ -268,6 +296,21 @@ export class Telemetry {
   }
 }
 
-/** The isolate's one telemetry runtime, registered with `@opentelemetry/api` on import. */
+/** The isolate's one telemetry runtime, registered with `@opentelemetry/api` by the first handler to run. */
 export const telemetry = new Telemetry()
-telemetry.register()
+
+/**
+ * Registers edge-otel with `@opentelemetry/api` now rather than when the first handler runs. Call it
+ * before making metric instruments at module scope: the metrics API has no proxy meter, so a meter
+ * got before registration records nothing, ever. (Tracers need no such call.)
+ *
+ * @example
+ * import { metrics } from '@opentelemetry/api'
+ * import { otel, registerTelemetry } from 'edge-otel'
+ *
+ * registerTelemetry()
+ * const ordersPlaced = metrics.getMeter('orders').createCounter('orders.placed')
+ */
+export function registerTelemetry(): void {
+  telemetry.register()
+}

@@ -1,7 +1,10 @@
 import { SpanKind, context, trace } from '@opentelemetry/api'
 import { describe, expect, it } from 'vitest'
 import { instrumentFetch } from './fetch.ts'
-import { telemetry } from '../runtime/telemetry.ts'
+import { registerTelemetry, telemetry } from '../runtime/telemetry.ts'
+
+// These tests run outside a handler, so nothing has registered the providers with the API yet.
+registerTelemetry()
 
 function recordingFetch(status = 200) {
   const calls: Request[] = []

@@ -100,7 +100,7 @@ export function startInvocation(start: InvocationStart): Invocation {
 
 /** Runs `handler` with the invocation's root span active. */
 export function runInvocation<T>(invocation: Invocation, handler: () => T): T {
-  return telemetry.contextManager.with(invocation.context, handler)
+  return telemetry.contexts.with(invocation.context, handler)
 }
 
 /**

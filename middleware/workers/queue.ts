@@ -169,7 +169,7 @@ export function instrumentQueueHandler<Body, Env = Record<string, unknown>, Ctx 
         retry: (o) => message.retry(o),
       }
       try {
-        await telemetry.contextManager.with(trace.setSpan(invocation.context, span), () => process(unwrapped, tracedEnv, ctx))
+        await telemetry.contexts.with(trace.setSpan(invocation.context, span), () => process(unwrapped, tracedEnv, ctx))
         message.ack()
       } catch (error) {
         metric[ATTR_ERROR_TYPE] = recordFailure(span, error)

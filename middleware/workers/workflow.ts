@@ -24,7 +24,7 @@ export interface WorkflowLike {
 async function inSpan<T>(name: string, kind: typeof KIND_INTERNAL | typeof KIND_PRODUCER, attributes: Attributes, run: () => T | Promise<T>): Promise<T> {
   const span = telemetry.own.tracer.startSpan(name, { kind, attributes })
   try {
-    return await telemetry.contextManager.with(trace.setSpan(context.active(), span), run)
+    return await telemetry.contexts.with(trace.setSpan(context.active(), span), run)
   } catch (error) {
     recordFailure(span, error)
     throw error
@@ -80,7 +80,7 @@ function traceStep(step: WorkflowStepLike, workflowName: string): WorkflowStepLi
         inSpan(`step.${key} ${name}`, KIND_INTERNAL, { [ATTR_WORKFLOW]: workflowName, [ATTR_STEP]: name }, () => {
           // The engine may call a step's callback back over RPC, outside this context: bind it to the step's span.
           const active = context.active()
-          return Reflect.apply(value, target, [name, ...rest.map((arg) => (typeof arg === 'function' ? telemetry.contextManager.bind(active, arg) : arg))])
+          return Reflect.apply(value, target, [name, ...rest.map((arg) => (typeof arg === 'function' ? telemetry.contexts.bind(active, arg) : arg))])
         })
     },
   })

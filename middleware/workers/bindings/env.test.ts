@@ -1,7 +1,10 @@
 import { SpanKind, context, trace } from '@opentelemetry/api'
 import { describe, expect, it } from 'vitest'
-import { telemetry } from '../../runtime/telemetry.ts'
+import { registerTelemetry, telemetry } from '../../runtime/telemetry.ts'
 import { instrumentEnv } from './env.ts'
+
+// These tests run outside a handler, so nothing has registered the providers with the API yet.
+registerTelemetry()
 
 function inRequest<T>(fn: () => Promise<T>): Promise<T> {
   const span = telemetry.own.tracer.startSpan('server', { kind: SpanKind.SERVER })

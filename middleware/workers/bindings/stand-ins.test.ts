@@ -4,8 +4,11 @@
 // through instrumentEnv's duck typing as a real env would be.
 import { SpanKind, context, trace } from '@opentelemetry/api'
 import { describe, expect, it } from 'vitest'
-import { telemetry } from '../../runtime/telemetry.ts'
+import { registerTelemetry, telemetry } from '../../runtime/telemetry.ts'
 import { instrumentEnv } from './env.ts'
+
+// These tests run outside a handler, so nothing has registered the providers with the API yet.
+registerTelemetry()
 
 class Ai {
   async fetch(): Promise<Response> {
