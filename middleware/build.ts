@@ -43,7 +43,7 @@ export const INTERNAL_PROPERTIES = [
   // the protobuf writer
   'hexBytes', 'timeNanos', 'fixed32', 'sfixed64', 'packedDouble', 'packedFixed64', 'varint', 'int64', 'double',
   // the per-isolate runtime and its configuration
-  'sensitiveQueryKeys', 'tracerProvider', 'own', 'warnOnce', 'takeColdStart',
+  'sensitiveQueryKeys', 'own', 'warnOnce', 'takeColdStart',
   'requestEnded', 'recordUnsampled', 'spillQueue', 'addSource', 'adapt',
   'retryDeadline', 'cardinalityLimit',
   // the library's own instruments

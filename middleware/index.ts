@@ -1,7 +1,7 @@
 export { otel, type OtelMiddlewareOptions } from './hono/otel.ts'
 export { instrumentFetch, type FetchLike } from './workers/fetch.ts'
 export { instrumentEnv } from './workers/bindings/index.ts'
-export type { OtelOptions } from './runtime/config.ts'
+export type { FlushableProvider, OtelOptions } from './runtime/config.ts'
 export type { JsonEncoding, OtlpPayload, OtlpProtocol, SendResult, Signal, Transport } from './exporter/export.ts'
 export type { TemporalityPreference } from './sdk/metrics/metrics.ts'
 export type { SamplerName } from './sdk/trace/sampling.ts'

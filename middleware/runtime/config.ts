@@ -1,4 +1,4 @@
-import type { Attributes } from '@opentelemetry/api'
+import type { Attributes, MeterProvider, TracerProvider } from '@opentelemetry/api'
 import { type SpanLimits, defaultSpanLimits } from '../sdk/trace/limits.ts'
 import type { OtlpProtocol, Signal } from '../exporter/export.ts'
 import type { OtlpHttpTarget } from '../exporter/http.ts'
@@ -7,6 +7,11 @@ import type { TemporalityPreference } from '../sdk/metrics/metrics.ts'
 import { HTTP_TOKEN } from '../sdk/propagation.ts'
 import { SAMPLER_NAMES, type SamplerName } from '../sdk/trace/sampling.ts'
 import type { TailSampler } from './tail-sampling.ts'
+
+/** A provider passed in options: the SDK's have `forceFlush()`, which the flush at each request's end calls. */
+export interface FlushableProvider {
+  forceFlush?(): Promise<void>
+}
 
 /** Options given in code. Each overrides the env binding named beside it. */
 export interface OtelOptions {
@@ -49,6 +54,15 @@ export interface OtelOptions {
   samplerRatio?: number
   /** `tailSampling()`: keep failed and slow requests the head sampler drops. Not bundled unless given. */
   tailSampling?: TailSampler
+  /**
+   * A tracer provider of your own (an OpenTelemetry SDK `TracerProvider` with your processors and
+   * exporter, say), in place of edge-otel's: the library's spans are made with it, it is the one
+   * registered with `@opentelemetry/api`, and its `forceFlush()` runs in each request's `waitUntil`.
+   * Its sampler, limits and resource apply, not the `OTEL_TRACES_*` settings; tail sampling is off.
+   */
+  tracerProvider?: FlushableProvider & TracerProvider
+  /** A meter provider of your own, in place of edge-otel's: as `tracerProvider`, for metrics. */
+  meterProvider?: FlushableProvider & MeterProvider
   /**
    * `EDGE_OTEL_RECORD_CLIENT_ADDRESS=true`: record `client.address` (from `CF-Connecting-IP`, else the first
    * `X-Forwarded-For` entry) on SERVER spans. Off by default: an IP address is personal data.

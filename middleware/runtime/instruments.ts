@@ -1,6 +1,6 @@
 // The library's own tracer and instruments: the request, client and binding durations, active
 // requests, FaaS invocations, errors and cold starts, and the SDK self-observability counters.
-import type { Counter, Histogram, Tracer, UpDownCounter } from '@opentelemetry/api'
+import type { Counter, Histogram, Meter, MeterProvider, Tracer, TracerProvider, UpDownCounter } from '@opentelemetry/api'
 import {
   METRIC_DB_CLIENT_OPERATION_DURATION,
   METRIC_HTTP_CLIENT_REQUEST_DURATION,
@@ -16,8 +16,6 @@ import {
   METRIC_OTEL_SDK_PROCESSOR_SPAN_PROCESSED,
 } from '@opentelemetry/semantic-conventions/incubating'
 import { VALUE_INT } from '../sdk/api-values.ts'
-import type { EdgeMeterProvider } from '../sdk/metrics/metrics.ts'
-import type { EdgeTracerProvider } from '../sdk/trace/tracer.ts'
 import { LIBRARY_NAME, LIBRARY_VERSION } from '../sdk/version.ts'
 
 /** The semconv advisory boundaries for HTTP request durations, in seconds. */
@@ -29,6 +27,8 @@ export const DB_DURATION_BOUNDARIES = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5,
 /** The tracer and instruments the library records with, under its own instrumentation scope. */
 export interface LibraryInstruments {
   tracer: Tracer
+  /** The meter the instruments are made with, for those made elsewhere (queues, logs). */
+  meter: Meter
   serverDuration: Histogram
   clientDuration: Histogram
   /** `db.client.operation.duration` of binding calls (KV, D1, R2, …). */
@@ -51,10 +51,11 @@ export interface LibraryInstruments {
  * const own = createInstruments(tracerProvider, meterProvider)
  * own.serverDuration.record(0.012, { 'http.request.method': 'GET' })
  */
-export function createInstruments(tracerProvider: EdgeTracerProvider, meterProvider: EdgeMeterProvider): LibraryInstruments {
+export function createInstruments(tracerProvider: TracerProvider, meterProvider: MeterProvider): LibraryInstruments {
   const meter = meterProvider.getMeter(LIBRARY_NAME, LIBRARY_VERSION)
   return {
     tracer: tracerProvider.getTracer(LIBRARY_NAME, LIBRARY_VERSION),
+    meter,
     serverDuration: meter.createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, {
       unit: 's',
       advice: { explicitBucketBoundaries: HTTP_DURATION_BOUNDARIES },

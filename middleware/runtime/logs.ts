@@ -158,9 +158,7 @@ function collectLogs(signals: Partial<Record<Signal, unknown>>, resource: Attrib
   dropped = 0
   perTrace = new Map()
   overRequest = 0
-  processed ??= telemetry.meterProvider
-    .getMeter(LIBRARY_NAME, LIBRARY_VERSION)
-    .createCounter('otel.sdk.processor.log.processed', { unit: '{log_record}', valueType: VALUE_INT })
+  processed ??= telemetry.own.meter.createCounter('otel.sdk.processor.log.processed', { unit: '{log_record}', valueType: VALUE_INT })
   if (lost) processed.add(lost, { [ATTR_ERROR_TYPE]: 'queue_full' })
   if (capped) processed.add(capped, { [ATTR_ERROR_TYPE]: 'request_limit' })
   if (!batch.length || !signals.logs) return undefined

@@ -88,7 +88,7 @@ describe('registration with @opentelemetry/api', () => {
     return { api, ...runtime }
   }
   const delegateOf = (provider: unknown) => (provider as ProxyTracerProvider).getDelegate()
-  const CONFIGURE = [ENV, {}, { send: async () => ({ ok: true }) }] as const
+  const CONFIGURE = [ENV, {}, { send: async () => {} }] as const
 
   afterEach(async () => {
     const api = await import('@opentelemetry/api')
@@ -136,5 +136,54 @@ describe('registration with @opentelemetry/api', () => {
     const span = fresh.tracerProvider.getTracer('t').startSpan('request')
     const seen = fresh.contexts.with(api.trace.setSpan(api.ROOT_CONTEXT, span), () => api.trace.getActiveSpan())
     expect(seen).toBe(span)
+  })
+})
+
+describe('providers passed as options', () => {
+  async function freshIsolate() {
+    vi.resetModules()
+    const api = await import('@opentelemetry/api')
+    for (const part of [api.trace, api.metrics, api.context, api.propagation]) part.disable()
+    return { api, ...(await import('./telemetry.ts')), sdkTrace: await import('@opentelemetry/sdk-trace'), sdkMetrics: await import('@opentelemetry/sdk-metrics') }
+  }
+  afterEach(async () => {
+    const api = await import('@opentelemetry/api')
+    for (const part of [api.trace, api.metrics, api.context, api.propagation]) part.disable()
+  })
+
+  it("records the library's spans and metrics with them, registers them, and flushes them with each flush", async () => {
+    const { api, telemetry: fresh, sdkTrace, sdkMetrics } = await freshIsolate()
+    const spans = new sdkTrace.InMemorySpanExporter()
+    const tracerProvider = new sdkTrace.TracerProvider({ spanProcessors: [new sdkTrace.BatchSpanProcessor({ exporter: spans, scheduledDelayMillis: 3_600_000 })] })
+    const points = new sdkMetrics.InMemoryMetricExporter(sdkMetrics.AggregationTemporality.DELTA)
+    const reader = new sdkMetrics.PeriodicExportingMetricReader({ exporter: points, exportIntervalMillis: 3_600_000 })
+    const meterProvider = new sdkMetrics.MeterProvider({ readers: [reader] })
+    fresh.configure(ENV, { tracerProvider, meterProvider, tailSampling: tailSampling() }, { send: async () => {} })
+    expect((api.trace.getTracerProvider() as ProxyTracerProvider).getDelegate()).toBe(tracerProvider)
+    expect(api.metrics.getMeterProvider()).toBe(meterProvider)
+    fresh.own.tracer.startSpan('GET /items').end()
+    fresh.own.coldStarts.add(1)
+    expect(fresh.spans).toEqual([])
+    expect(spans.getFinishedSpans()).toEqual([])
+    await fresh.flush()
+    expect(spans.getFinishedSpans().map((s) => [s.name, s.instrumentationScope.name])).toEqual([['GET /items', 'edge-otel']])
+    expect(points.getMetrics().flatMap((m) => m.scopeMetrics.flatMap((s) => s.metrics.map((metric) => metric.descriptor.name)))).toEqual(['faas.coldstarts'])
+    expect(fresh.tail).toBeUndefined()
+    expect(messages()).toEqual(["[edge-otel] tail sampling needs edge-otel's own tracer provider; with the tracerProvider option it is off."])
+    await reader.shutdown()
+  })
+
+  it('reports a failed forceFlush once and flushes on; a provider given after registration is named', async () => {
+    const { api, telemetry: fresh, registerTelemetry } = await freshIsolate()
+    const failing = { getTracer: () => fresh.tracerProvider.getTracer('x'), forceFlush: () => Promise.reject(new Error('collector down')) }
+    registerTelemetry({ tracerProvider: failing })
+    // The same tracer provider again is fine; a meter provider not given to registerTelemetry() is not.
+    fresh.configure(ENV, { tracerProvider: failing, meterProvider: { getMeter: () => api.createNoopMeter() } }, { send: async () => {} })
+    await expect(fresh.flush()).resolves.toBeUndefined()
+    await expect(fresh.flush()).resolves.toBeUndefined()
+    expect(messages()).toEqual([
+      '[edge-otel] a tracerProvider or meterProvider option came after registration and was ignored: give it to registerTelemetry() too.',
+      '[edge-otel] a provider passed as an option failed to flush: Error: collector down',
+    ])
   })
 })

@@ -1,7 +1,7 @@
 // The isolate's telemetry runtime, wired: the providers registered with `@opentelemetry/api`, the
 // configuration applied once per isolate, and the parts that do the work (instruments.ts, batch.ts,
 // pipeline.ts, warnings.ts). What it holds is read through getters; only its own methods change it.
-import { type Attributes, type ContextManager, context, metrics, propagation, trace } from '@opentelemetry/api'
+import { type Attributes, type ContextManager, type MeterProvider, type TracerProvider, context, metrics, propagation, trace } from '@opentelemetry/api'
 import { FLAG_SAMPLED } from '../sdk/api-values.ts'
 import {
   ATTR_SERVICE_INSTANCE_ID,
@@ -14,7 +14,7 @@ import {
 import { ATTR_CLOUD_PLATFORM, ATTR_CLOUD_PROVIDER, ATTR_FAAS_INSTANCE, ATTR_FAAS_NAME } from '@opentelemetry/semantic-conventions/incubating'
 import { ActiveRequests } from './active-requests.ts'
 import { createBatch } from './batch.ts'
-import { type OtelOptions, type ResolvedConfig, resolveConfig } from './config.ts'
+import { type FlushableProvider, type OtelOptions, type ResolvedConfig, resolveConfig } from './config.ts'
 import { type LibraryInstruments, createInstruments } from './instruments.ts'
 import { createPipeline } from './pipeline.ts'
 import { AsyncLocalStorageContextManager } from '../sdk/context.ts'
@@ -32,6 +32,15 @@ import { forgetWarnings, warnOnce } from './warnings.ts'
 
 // Captured before any instrumentation patches the global, so exports are never traced.
 export const exportFetch: typeof fetch = globalThis.fetch.bind(globalThis)
+
+/** Whether two option values write the same JSON; a value that cannot be written (a cycle) is never the same. */
+function sameJson(a: unknown, b: unknown): boolean {
+  try {
+    return JSON.stringify(a) === JSON.stringify(b)
+  } catch {
+    return false
+  }
+}
 
 /** Options each handler applies for itself, so they may differ between handlers. */
 const PER_HANDLER_OPTIONS = ['encodings', 'maxRetries', 'instrumentGlobalFetch', 'transport']
@@ -54,9 +63,15 @@ export class Telemetry {
   readonly propagator = new W3CPropagator()
   #instruments: LibraryInstruments | undefined
 
+  /** The providers the library records with: its own, or those passed as options. */
+  #tracers: TracerProvider = this.tracerProvider
+  #meters: MeterProvider = this.meterProvider
+  /** Providers passed as options, flushed with each flush. */
+  #passed: FlushableProvider[] = []
+
   /** The library's own tracer and instruments, made on first use to keep them off the startup path. */
   get own(): LibraryInstruments {
-    return (this.#instruments ??= createInstruments(this.tracerProvider, this.meterProvider))
+    return (this.#instruments ??= createInstruments(this.#tracers, this.#meters))
   }
 
   /** Requests counted in `http.server.active_requests`, so that every one started is also ended. */
@@ -138,17 +153,27 @@ export class Telemetry {
    * first `configure`, or earlier through `registerTelemetry()`. What another library registered
    * first stays, and a message says what that means.
    */
-  register(): void {
-    if (this.#registered) return
+  register(providers: Pick<OtelOptions, 'tracerProvider' | 'meterProvider'> = {}): void {
+    const { tracerProvider, meterProvider } = providers
+    if (this.#registered) {
+      if ((tracerProvider && tracerProvider !== this.#tracers) || (meterProvider && meterProvider !== this.#meters)) {
+        warnOnce('a tracerProvider or meterProvider option came after registration and was ignored: give it to registerTelemetry() too.', 'register:late')
+      }
+      return
+    }
     this.#registered = true
+    this.#tracers = tracerProvider ?? this.tracerProvider
+    this.#meters = meterProvider ?? this.meterProvider
+    this.#passed = [tracerProvider, meterProvider].filter((provider) => provider !== undefined)
+    this.#instruments = undefined
     const taken: string[] = []
     if (!context.setGlobalContextManager(this.contextManager)) {
       taken.push('context manager')
       this.#runner = context
     }
     if (!propagation.setGlobalPropagator(this.propagator)) taken.push('propagator')
-    if (!trace.setGlobalTracerProvider(this.tracerProvider)) taken.push('tracer provider')
-    if (!metrics.setGlobalMeterProvider(this.meterProvider)) taken.push('meter provider')
+    if (!trace.setGlobalTracerProvider(this.#tracers)) taken.push('tracer provider')
+    if (!metrics.setGlobalMeterProvider(this.#meters)) taken.push('meter provider')
     if (taken.length) {
       warnOnce(
         `edge-otel did not register its ${taken.join(', ')}: another was registered with @opentelemetry/api first, and gets what the API records.`,
@@ -167,7 +192,7 @@ export class Telemetry {
       return
     }
     this.#configuredWith = options
-    this.register()
+    this.register(options)
     const { config, problems } = resolveConfig(env, options)
     for (const problem of problems) warnOnce(problem)
     this.#config = config
@@ -175,7 +200,8 @@ export class Telemetry {
     this.tracerProvider.limits = config.spanLimits
     this.tracerProvider.sampler = createSampler(config.sampler, config.samplerRatio)
     // Tail sampling records the spans the sampler drops, to decide at each request's end.
-    this.#tail = options.tailSampling
+    this.#tail = this.#tracers === this.tracerProvider ? options.tailSampling : undefined
+    if (options.tailSampling && !this.#tail) warnOnce('tail sampling needs edge-otel\'s own tracer provider; with the tracerProvider option it is off.', 'tail:provider')
     this.tracerProvider.recordUnsampled = !!this.#tail?.configure(env, this)
     this.meterProvider.settings.temporality = config.temporality
     this.meterProvider.settings.cardinalityLimit = config.cardinalityLimit
@@ -235,7 +261,7 @@ export class Telemetry {
     this.#compared.add(options)
     const inForce = (this.#configuredWith ?? {}) as Record<string, unknown>
     for (const [name, value] of Object.entries(options)) {
-      if (value === undefined || PER_HANDLER_OPTIONS.includes(name) || JSON.stringify(value) === JSON.stringify(inForce[name])) continue
+      if (value === undefined || value === inForce[name] || PER_HANDLER_OPTIONS.includes(name) || sameJson(value, inForce[name])) continue
       warnOnce(
         `the ${name} option of a handler was ignored: the first handler to run configures the isolate. Give every handler the same options.`,
         name,
@@ -267,7 +293,12 @@ export class Telemetry {
    */
   async flush(): Promise<void> {
     this.#expireRequests()
-    return this.#pipeline.flush(this.#batch.take())
+    await Promise.all([
+      this.#pipeline.flush(this.#batch.take()),
+      ...this.#passed.map((provider) =>
+        provider.forceFlush?.().catch((error: unknown) => warnOnce(`a provider passed as an option failed to flush: ${String(error)}`, 'passed:flush')),
+      ),
+    ])
   }
 
   /** Forgets requests older than EDGE_OTEL_REQUEST_TIMEOUT: the runtime dropped them, so they never end. */
@@ -302,7 +333,8 @@ export const telemetry = new Telemetry()
 /**
  * Registers edge-otel with `@opentelemetry/api` now rather than when the first handler runs. Call it
  * before making metric instruments at module scope: the metrics API has no proxy meter, so a meter
- * got before registration records nothing, ever. (Tracers need no such call.)
+ * got before registration records nothing, ever. (Tracers need no such call.) A worker that passes its
+ * own `tracerProvider` or `meterProvider` to its handlers passes them here too.
  *
  * @example
  * import { metrics } from '@opentelemetry/api'
@@ -311,6 +343,6 @@ export const telemetry = new Telemetry()
  * registerTelemetry()
  * const ordersPlaced = metrics.getMeter('orders').createCounter('orders.placed')
  */
-export function registerTelemetry(): void {
-  telemetry.register()
+export function registerTelemetry(providers?: Pick<OtelOptions, 'tracerProvider' | 'meterProvider'>): void {
+  telemetry.register(providers)
 }

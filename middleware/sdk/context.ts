@@ -80,3 +80,9 @@ class LinkedContext implements Context {
 
 /** The empty context each request starts from. */
 export const REQUEST_ROOT: Context = new LinkedContext()
+
+/**
+ * The key the OpenTelemetry SDK sets to `true` around its exporters' own requests (`suppressTracing` of
+ * `@opentelemetry/core`): a call made in such a context is not traced. The API makes one symbol per name.
+ */
+export const SUPPRESS_TRACING = Symbol.for('OpenTelemetry SDK Context Key SUPPRESS_TRACING')

@@ -1,4 +1,4 @@
-import { SpanKind, context, trace } from '@opentelemetry/api'
+import { SpanKind, context, createContextKey, trace } from '@opentelemetry/api'
 import { describe, expect, it } from 'vitest'
 import { instrumentFetch } from './fetch.ts'
 import { registerTelemetry, telemetry } from '../runtime/telemetry.ts'
@@ -34,6 +34,16 @@ describe('instrumentFetch', () => {
     expect(original.headers.get('traceparent')).toBeNull()
     expect(calls[0].headers.get('traceparent')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-03$/)
     expect(calls[0].headers.get('accept')).toBe('json')
+  })
+
+  it('passes through untouched a call the OpenTelemetry SDK suppresses tracing for (its exporters\' own)', async () => {
+    const { calls, fn } = recordingFetch()
+    // What `suppressTracing` of @opentelemetry/core sets: the API makes one symbol per key name.
+    const suppressed = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING')
+    const before = telemetry.spans.length
+    await inRequest(() => context.with(context.active().setValue(suppressed, true), () => instrumentFetch(fn)('https://collector.test/v1/traces')))
+    expect(calls[0].headers.get('traceparent')).toBeNull()
+    expect(telemetry.spans.slice(before).map((s) => s.name)).toEqual(['server'])
   })
 
   it('rethrows network errors after recording them', async () => {

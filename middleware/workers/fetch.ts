@@ -11,6 +11,7 @@ import {
   ATTR_URL_SCHEME,
 } from '@opentelemetry/semantic-conventions'
 import { now } from '../sdk/clock.ts'
+import { SUPPRESS_TRACING } from '../sdk/context.ts'
 import { headersSetter } from '../sdk/propagation.ts'
 import { redactUrl } from '../semconv/redact.ts'
 import { telemetry } from '../runtime/telemetry.ts'
@@ -41,12 +42,13 @@ export type FetchLike = (input: Request | string | URL, init?: RequestInit) => P
 /**
  * Wraps a fetch function (global `fetch` or a service binding's) so each call inside a traced
  * request gets a CLIENT span, `http.client.request.duration`, and injected W3C headers.
- * Outside a traced request it passes the call through untouched.
+ * Outside a traced request, and where the OpenTelemetry SDK suppresses tracing (around its exporters'
+ * own requests), it passes the call through untouched.
  */
 export function instrumentFetch<F extends FetchLike>(fetchFn: F, binding = false): F {
   return async function tracedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const active = context.active()
-    if (!trace.getSpan(active)) return fetchFn(input, init)
+    if (!trace.getSpan(active) || active.getValue(SUPPRESS_TRACING) === true) return fetchFn(input, init)
     let request: Request
     let url: URL
     try {

@@ -15,7 +15,6 @@ import { REQUEST_ROOT } from '../sdk/context.ts'
 import { telemetry } from '../runtime/telemetry.ts'
 import { recordFailure } from '../sdk/trace/tracer.ts'
 import { instrumentEnv } from './bindings/env.ts'
-import { LIBRARY_NAME, LIBRARY_VERSION } from '../sdk/version.ts'
 import { type ExecutionContextLike, type HandlerOptions, configureInvocation, endInvocation, prepareHandler, startInvocation } from './invocation.ts'
 
 const PUBSUB_TRIGGER = { 'faas.trigger': 'pubsub' } as const
@@ -48,7 +47,7 @@ let instruments: { sent: Counter; consumed: Counter; deadLettered: Counter } | u
 /** The queue instruments, made once. */
 const counters = () => {
   if (instruments) return instruments
-  const meter = telemetry.meterProvider.getMeter(LIBRARY_NAME, LIBRARY_VERSION)
+  const meter = telemetry.own.meter
   return (instruments = {
     sent: meter.createCounter(METRIC_MESSAGING_CLIENT_SENT_MESSAGES, { unit: '{message}' }),
     consumed: meter.createCounter(METRIC_MESSAGING_CLIENT_CONSUMED_MESSAGES, { unit: '{message}' }),
