@@ -1,15 +1,15 @@
 // Every binding kind Miniflare runs locally, called through otel() and without it in the same
 // workerd: the spans and the duration histogram at a real OTLP receiver, and what user code sees.
 import { resolve } from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ReceivedSpan } from '../middleware/testing/decode.ts'
-import { type Receiver, startReceiver } from '../middleware/testing/receiver.ts'
 import { type RunningFunctions, exampleFunctions, startFunctions } from './functions.ts'
+import { useReceiver } from './receiver-setup.ts'
 import { CLIENT, SERVER, STATUS_ERROR } from './trace-helpers.ts'
 
 const DB_BOUNDARIES = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10]
 
-let receiver: Receiver
+const receiver = useReceiver({ beforeClear: (r) => r.idle() })
 let worker: RunningFunctions
 
 async function start(vars: Record<string, string> = {}) {
@@ -33,19 +33,10 @@ async function start(vars: Record<string, string> = {}) {
 }
 
 beforeAll(async () => {
-  receiver = await startReceiver()
   worker = await start()
 })
 
-afterAll(async () => {
-  await worker?.dispose()
-  await receiver?.close()
-})
-
-beforeEach(async () => {
-  await receiver.idle()
-  receiver.clear()
-})
+afterAll(() => worker?.dispose())
 
 async function call(path: string): Promise<unknown> {
   const response = await worker.fetch(path)

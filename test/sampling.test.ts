@@ -1,10 +1,10 @@
 // Sampling across the three example functions in workerd: ratios within statistical bounds,
 // errors and slow requests always kept under tail sampling, and no trace ever partly kept.
 import { resolve } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { ReceivedSpan } from '../middleware/testing/decode.ts'
-import { type Receiver, startReceiver } from '../middleware/testing/receiver.ts'
 import { type RunningFunctions, type WorkerSpec, exampleFunctions, startFunctions } from './functions.ts'
+import { useReceiver } from './receiver-setup.ts'
 import { CLIENT, ORDER_TRACE_SIZE, SERVER, byTrace, find, orderTrace, orderTraceSize } from './trace-helpers.ts'
 
 /**
@@ -16,13 +16,7 @@ const inSample = (traceId: string, ratio: number) => BigInt(`0x${traceId.slice(1
 /** True when `kept` of `n` trials is within 4 standard deviations of a binomial with probability `p`. */
 const withinBounds = (kept: number, n: number, p: number) => Math.abs(kept - n * p) < 4 * Math.sqrt(n * p * (1 - p))
 
-let receiver: Receiver
-
-beforeAll(async () => {
-  receiver = await startReceiver()
-})
-
-afterAll(() => receiver?.close())
+const receiver = useReceiver()
 
 async function serveAll(functions: RunningFunctions, paths: string[]): Promise<Map<string, number>> {
   const statuses = new Map<string, number>()

@@ -1,18 +1,13 @@
 import { trace } from '@opentelemetry/api'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
-import { afterAll, beforeAll, expect, it, vi } from 'vitest'
-import { type Receiver, startReceiver } from '../testing/receiver.ts'
+import { expect, it, vi } from 'vitest'
+import { useReceiver } from '../../test/receiver-setup.ts'
 import type { SdkSpanProcessor } from '../exporter/sdk/types.ts'
 import { payload } from '../exporter/export.ts'
 import { sdkExporters } from './sdk-exporters.ts'
 import { telemetry } from './telemetry.ts'
 
-let refusing: Receiver
-
-beforeAll(async () => {
-  refusing = await startReceiver({ respond: () => 400 })
-})
-afterAll(() => refusing?.close())
+const refusing = useReceiver({ respond: () => 400 })
 
 it('reports a failed SDK export once, counts it by status, and keeps a throwing processor out of user code', async () => {
   const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})

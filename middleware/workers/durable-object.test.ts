@@ -1,24 +1,15 @@
 // instrumentDurableObject in Node, on a class shaped as workerd builds a Durable Object (constructed
 // with its ctx and env), exporting to a real OTLP receiver. test/platform.test.ts runs it in workerd.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { ReceivedSpan } from '../testing/decode.ts'
-import { type Receiver, startReceiver } from '../testing/receiver.ts'
 import { telemetry } from '../runtime/telemetry.ts'
+import { useReceiver } from '../../test/receiver-setup.ts'
 import { instrumentDurableObject } from './durable-object.ts'
 
 const PARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
 const OPTIONS = { serviceName: 'ledger', instrumentGlobalFetch: false }
 
-let receiver: Receiver
-
-beforeAll(async () => {
-  receiver = await startReceiver()
-})
-afterAll(() => receiver.close())
-beforeEach(() => {
-  telemetry.reset()
-  receiver.clear()
-})
+const receiver = useReceiver({ beforeClear: () => telemetry.reset() })
 
 /** A Durable Object's `ctx`: its storage (a Map behind the storage API's methods) and waitUntil. */
 function durableContext() {

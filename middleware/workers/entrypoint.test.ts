@@ -1,23 +1,14 @@
 // instrumentEntrypoint in Node, on a class shaped as workerd builds a WorkerEntrypoint (constructed
 // with its ctx and env), exporting to a real OTLP receiver. test/platform.test.ts runs it in workerd.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type Receiver, startReceiver } from '../testing/receiver.ts'
+import { describe, expect, it } from 'vitest'
 import { telemetry } from '../runtime/telemetry.ts'
+import { useReceiver } from '../../test/receiver-setup.ts'
 import { instrumentEntrypoint } from './entrypoint.ts'
 import { RPC_CALL } from './rpc-client.ts'
 
 const PARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
 
-let receiver: Receiver
-
-beforeAll(async () => {
-  receiver = await startReceiver()
-})
-afterAll(() => receiver.close())
-beforeEach(() => {
-  telemetry.reset()
-  receiver.clear()
-})
+const receiver = useReceiver({ beforeClear: () => telemetry.reset() })
 
 class Catalog {
   readonly ctx: { waitUntil(p: Promise<unknown>): void }

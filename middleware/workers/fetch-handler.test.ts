@@ -1,22 +1,13 @@
 // traceFetchHandler on real Requests, exporting to a real OTLP receiver: the SERVER span and the
 // http.server.request.duration point of each outcome.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type Receiver, startReceiver } from '../testing/receiver.ts'
+import { describe, expect, it } from 'vitest'
 import { telemetry } from '../runtime/telemetry.ts'
+import { useReceiver } from '../../test/receiver-setup.ts'
 import { traceFetchHandler } from './fetch-handler.ts'
 
 const PARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
 
-let receiver: Receiver
-
-beforeAll(async () => {
-  receiver = await startReceiver()
-})
-afterAll(() => receiver.close())
-beforeEach(() => {
-  telemetry.reset()
-  receiver.clear()
-})
+const receiver = useReceiver({ beforeClear: () => telemetry.reset() })
 
 /** Handles `request` with `handler` as one invocation; the handler's response or error, once exported. */
 async function handle(request: Request, handler: () => Response | Promise<Response>) {

@@ -2,24 +2,22 @@
 // binding and WorkflowStep, exporting to a real OTLP receiver. test/platform.test.ts runs them in
 // workerd's own Workflows engine.
 import { SpanKind, context, trace } from '@opentelemetry/api'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { ReceivedSpan } from '../testing/decode.ts'
-import { type Receiver, startReceiver } from '../testing/receiver.ts'
 import { telemetry } from '../runtime/telemetry.ts'
+import { useReceiver } from '../../test/receiver-setup.ts'
 import { instrumentWorkflow, instrumentWorkflowBinding } from './workflow.ts'
 
-let receiver: Receiver
 let env: Record<string, string>
 
-beforeAll(async () => {
-  receiver = await startReceiver()
-  env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '0' }
+const receiver = useReceiver({
+  beforeClear: () => {
+    telemetry.reset()
+    telemetry.configure(env, { serviceName: 'orders', instrumentGlobalFetch: false })
+  },
 })
-afterAll(() => receiver.close())
-beforeEach(() => {
-  telemetry.reset()
-  telemetry.configure(env, { serviceName: 'orders', instrumentGlobalFetch: false })
-  receiver.clear()
+beforeAll(() => {
+  env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '0' }
 })
 
 /** A Workflow binding: keeps each instance's params as given, as the engine stores them. */

@@ -1,0 +1,39 @@
+// One real OTLP receiver for the tests of a file (or of a describe block): started before them,
+// emptied before each, closed after them.
+import { afterAll, beforeAll, beforeEach } from 'vitest'
+import { type Receiver, type ReceiverOptions, startReceiver } from '../middleware/testing/receiver.ts'
+
+/** The receiver's options, and what else to do before each test. */
+export interface ReceiverSetup extends ReceiverOptions {
+  /** Runs before each test, before the receiver is emptied: `telemetry.reset()`, or `receiver.idle()` so late exports are not kept. */
+  beforeClear?: (receiver: Receiver) => unknown
+}
+
+/**
+ * Registers the hooks that start a receiver before the tests, run `beforeClear` and empty it before
+ * each test, and close it after the tests. The receiver returned stands for the one started: read it
+ * inside hooks and tests, not while the file loads.
+ * @example
+ * const receiver = useReceiver({ beforeClear: () => telemetry.reset() })
+ * it('exports the span', async () => {
+ *   await receiver.waitFor(() => receiver.spans.length > 0)
+ * })
+ */
+export function useReceiver({ beforeClear, ...options }: ReceiverSetup = {}): Receiver {
+  let started: Receiver | undefined
+  const receiver = new Proxy({} as Receiver, {
+    get(_, key) {
+      if (!started) throw new Error('useReceiver(): the receiver starts in beforeAll; read it inside a hook or a test, not while the file loads')
+      return Reflect.get(started, key)
+    },
+  })
+  beforeAll(async () => {
+    started = await startReceiver(options)
+  })
+  afterAll(() => started?.close())
+  beforeEach(async () => {
+    await beforeClear?.(receiver)
+    receiver.clear()
+  })
+  return receiver
+}
