@@ -78,22 +78,26 @@ describe('state behind read-only accessors', () => {
   })
 })
 
+/** Unregisters everything from `@opentelemetry/api`, as in a worker that has not run yet. */
+async function disableApi() {
+  const api = await import('@opentelemetry/api')
+  for (const part of [api.trace, api.metrics, api.context, api.propagation]) part.disable()
+  return api
+}
+
+/** A fresh copy of the library and of the API, with nothing registered: what a worker's first import sees. */
+async function freshIsolate() {
+  vi.resetModules()
+  const api = await disableApi()
+  return { api, ...(await import('./telemetry.ts')) }
+}
+
+const delegateOf = (provider: unknown) => (provider as ProxyTracerProvider).getDelegate()
+
 describe('registration with @opentelemetry/api', () => {
-  /** A fresh copy of the library and of the API, with nothing registered: what a worker's first import sees. */
-  async function freshIsolate() {
-    vi.resetModules()
-    const api = await import('@opentelemetry/api')
-    for (const part of [api.trace, api.metrics, api.context, api.propagation]) part.disable()
-    const runtime = await import('./telemetry.ts')
-    return { api, ...runtime }
-  }
-  const delegateOf = (provider: unknown) => (provider as ProxyTracerProvider).getDelegate()
   const CONFIGURE = [ENV, {}, { send: async () => {} }] as const
 
-  afterEach(async () => {
-    const api = await import('@opentelemetry/api')
-    for (const part of [api.trace, api.metrics, api.context, api.propagation]) part.disable()
-  })
+  afterEach(disableApi)
 
   it('registers nothing on import, and everything on the first configure, once', async () => {
     const { api, telemetry: fresh } = await freshIsolate()
@@ -140,26 +144,19 @@ describe('registration with @opentelemetry/api', () => {
 })
 
 describe('providers passed as options', () => {
-  async function freshIsolate() {
-    vi.resetModules()
-    const api = await import('@opentelemetry/api')
-    for (const part of [api.trace, api.metrics, api.context, api.propagation]) part.disable()
-    return { api, ...(await import('./telemetry.ts')), sdkTrace: await import('@opentelemetry/sdk-trace'), sdkMetrics: await import('@opentelemetry/sdk-metrics') }
-  }
-  afterEach(async () => {
-    const api = await import('@opentelemetry/api')
-    for (const part of [api.trace, api.metrics, api.context, api.propagation]) part.disable()
-  })
+  afterEach(disableApi)
 
   it("records the library's spans and metrics with them, registers them, and flushes them with each flush", async () => {
-    const { api, telemetry: fresh, sdkTrace, sdkMetrics } = await freshIsolate()
+    const { api, telemetry: fresh } = await freshIsolate()
+    const sdkTrace = await import('@opentelemetry/sdk-trace')
+    const sdkMetrics = await import('@opentelemetry/sdk-metrics')
     const spans = new sdkTrace.InMemorySpanExporter()
     const tracerProvider = new sdkTrace.TracerProvider({ spanProcessors: [new sdkTrace.BatchSpanProcessor({ exporter: spans, scheduledDelayMillis: 3_600_000 })] })
     const points = new sdkMetrics.InMemoryMetricExporter(sdkMetrics.AggregationTemporality.DELTA)
     const reader = new sdkMetrics.PeriodicExportingMetricReader({ exporter: points, exportIntervalMillis: 3_600_000 })
     const meterProvider = new sdkMetrics.MeterProvider({ readers: [reader] })
     fresh.configure(ENV, { tracerProvider, meterProvider, tailSampling: tailSampling() }, { send: async () => {} })
-    expect((api.trace.getTracerProvider() as ProxyTracerProvider).getDelegate()).toBe(tracerProvider)
+    expect(delegateOf(api.trace.getTracerProvider())).toBe(tracerProvider)
     expect(api.metrics.getMeterProvider()).toBe(meterProvider)
     fresh.own.tracer.startSpan('GET /items').end()
     fresh.own.coldStarts.add(1)
