@@ -1,6 +1,7 @@
 // One real OTLP receiver for the tests of a file (or of a describe block): started before them,
 // emptied before each, closed after them.
 import { afterAll, beforeAll, beforeEach } from 'vitest'
+import type { ReceivedSpan } from '../middleware/testing/decode.ts'
 import { type Receiver, type ReceiverOptions, startReceiver } from '../middleware/testing/receiver.ts'
 
 /** The receiver's options, and what else to do before each test. */
@@ -36,4 +37,15 @@ export function useReceiver({ beforeClear, ...options }: ReceiverSetup = {}): Re
     receiver.clear()
   })
   return receiver
+}
+
+/**
+ * The spans `receiver` holds once the exports in `pending` (what a handler gave `waitUntil`) settled,
+ * `count` spans arrived, and 100 ms passed with none more.
+ */
+export async function spansAfter(receiver: Receiver, pending: Promise<unknown>[], count: number): Promise<ReceivedSpan[]> {
+  await Promise.all(pending)
+  await receiver.waitFor(() => receiver.spans.length >= count, 10_000, `${count} spans`)
+  await receiver.idle(100)
+  return receiver.spans
 }

@@ -1,9 +1,8 @@
 // instrumentDurableObject in Node, on a class shaped as workerd builds a Durable Object (constructed
 // with its ctx and env), exporting to a real OTLP receiver. test/platform.test.ts runs it in workerd.
 import { describe, expect, it } from 'vitest'
-import type { ReceivedSpan } from '../testing/decode.ts'
 import { telemetry } from '../runtime/telemetry.ts'
-import { useReceiver } from '../../test/receiver-setup.ts'
+import { spansAfter, useReceiver } from '../../test/receiver-setup.ts'
 import { instrumentDurableObject } from './durable-object.ts'
 
 const PARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
@@ -58,14 +57,6 @@ function ledger() {
   return { object: new Traced(ctx, env), data, pending, Traced }
 }
 
-/** The spans of one trace once its root (the invocation's SERVER span) and `count` spans arrived. */
-async function exported(pending: Promise<unknown>[], count: number): Promise<ReceivedSpan[]> {
-  await Promise.all(pending)
-  await receiver.waitFor(() => receiver.spans.length >= count, 10_000, `${count} spans`)
-  await receiver.idle(100)
-  return receiver.spans
-}
-
 describe('instrumentDurableObject', () => {
   it('keeps the class name, its methods’ results and `this`, and traces an RPC method with its storage calls', async () => {
     const { object, data, pending, Traced } = ledger()
@@ -73,7 +64,7 @@ describe('instrumentDurableObject', () => {
     expect(object).toBeInstanceOf(Ledger)
     expect(await object.add(5)).toEqual({ total: 5, self: true })
     expect(data.get('total')).toBe(5)
-    const spans = await exported(pending, 3)
+    const spans = await spansAfter(receiver, pending, 3)
     const server = spans.find((s) => s.name === 'Ledger/add')!
     expect(server).toMatchObject({ kind: 2, attributes: expect.objectContaining({ 'rpc.method': 'Ledger/add', 'faas.trigger': 'other' }) })
     expect(spans.filter((s) => s.kind === 3).map((s) => [s.name, s.parentSpanId, s.attributes['db.namespace']])).toEqual([
@@ -87,7 +78,7 @@ describe('instrumentDurableObject', () => {
     const { object, pending } = ledger()
     const response = await object.fetch(new Request('https://ledger.internal/total', { headers: { traceparent: PARENT, 'user-agent': 'gateway/1' } }))
     expect(await response.text()).toBe('0')
-    const spans = await exported(pending, 2)
+    const spans = await spansAfter(receiver, pending, 2)
     const server = spans.find((s) => s.kind === 2)!
     expect(server).toMatchObject({ name: 'GET', traceId: '0af7651916cd43dd8448eb211c80319c', parentSpanId: 'b7ad6b7169203331' })
     expect(server.attributes).toMatchObject({ 'http.request.method': 'GET', 'url.path': '/total', 'http.response.status_code': 200, 'user_agent.original': 'gateway/1' })
@@ -98,7 +89,7 @@ describe('instrumentDurableObject', () => {
     await object.alarm()
     expect(await object.webSocketMessage({}, 'ping')).toBe('got ping')
     expect(data.get('alarmed')).toBe(true)
-    const spans = await exported(pending, 3)
+    const spans = await spansAfter(receiver, pending, 3)
     const roots = spans.filter((s) => s.kind === 2)
     expect(roots.map((s) => [s.name, s.attributes['faas.trigger'], s.parentSpanId ?? ''])).toEqual([
       ['alarm Ledger', 'timer', ''],
@@ -121,6 +112,6 @@ describe('instrumentDurableObject', () => {
     for (const handler of ['fetch', 'alarm', 'webSocketMessage', 'webSocketClose', 'webSocketError']) expect(handler in counter).toBe(false)
     expect('ctx' in counter).toBe(false)
     expect(await counter.increment()).toBe(1)
-    expect((await exported(pending, 1)).map((s) => s.name)).toEqual(['Counter/increment'])
+    expect((await spansAfter(receiver, pending, 1)).map((s) => s.name)).toEqual(['Counter/increment'])
   })
 })

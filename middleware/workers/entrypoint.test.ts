@@ -2,7 +2,7 @@
 // with its ctx and env), exporting to a real OTLP receiver. test/platform.test.ts runs it in workerd.
 import { describe, expect, it } from 'vitest'
 import { telemetry } from '../runtime/telemetry.ts'
-import { useReceiver } from '../../test/receiver-setup.ts'
+import { spansAfter, useReceiver } from '../../test/receiver-setup.ts'
 import { instrumentEntrypoint } from './entrypoint.ts'
 import { RPC_CALL } from './rpc-client.ts'
 
@@ -36,13 +36,6 @@ function catalog() {
   return { entrypoint: new Traced({ waitUntil: (p) => void pending.push(p) }, env), pending, Traced }
 }
 
-async function exported(pending: Promise<unknown>[], count: number) {
-  await Promise.all(pending)
-  await receiver.waitFor(() => receiver.spans.length >= count, 10_000, `${count} spans`)
-  await receiver.idle(100)
-  return receiver.spans
-}
-
 describe('instrumentEntrypoint', () => {
   it('traces an RPC method as Class/method in the caller’s trace, with the class’s own result, env and name', async () => {
     const { entrypoint, pending, Traced } = catalog()
@@ -50,7 +43,7 @@ describe('instrumentEntrypoint', () => {
     expect(entrypoint.env.REGION).toBe('eu')
     const call = (entrypoint as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[RPC_CALL]
     expect(await call.call(entrypoint, { traceparent: PARENT }, 'stock', ['apple'])).toEqual({ sku: 'apple', count: 3 })
-    const [span] = await exported(pending, 1)
+    const [span] = await spansAfter(receiver, pending, 1)
     expect(span).toMatchObject({
       name: 'Catalog/stock',
       kind: 2,
@@ -65,7 +58,7 @@ describe('instrumentEntrypoint', () => {
     const error = await entrypoint.stock('none').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(RangeError)
     expect((error as Error).message).toBe('no such sku')
-    const [span] = await exported(pending, 1)
+    const [span] = await spansAfter(receiver, pending, 1)
     expect(span.status.code).toBe(2)
     expect(span.attributes['error.type']).toBe('RangeError')
   })
@@ -74,7 +67,7 @@ describe('instrumentEntrypoint', () => {
     const { entrypoint, pending } = catalog()
     expect(await (await entrypoint.fetch(new Request('https://catalog.internal/items'))).text()).toBe('/items')
     expect(await entrypoint.scheduled()).toBe('ran')
-    const spans = await exported(pending, 1)
+    const spans = await spansAfter(receiver, pending, 1)
     expect(spans.map((s) => [s.name, s.attributes['url.path']])).toEqual([['GET', '/items']])
   })
 })
