@@ -1,7 +1,7 @@
 import { ATTR_CLOUD_PLATFORM, ATTR_CLOUD_PROVIDER } from '@opentelemetry/semantic-conventions/incubating'
 import type { Context, MiddlewareHandler } from 'hono'
 import { flushTelemetry, insideLambdaHandler, trackSends } from '../runtime/flush.ts'
-import { oneOf, read } from '../runtime/env.ts'
+import { readSwitch } from '../runtime/env.ts'
 import { OffThreadGzip, compressingWith } from '../runtime/gzip-worker.ts'
 import { type Platform, type WaitUntil, detectPlatform } from '../runtime/platform.ts'
 import { flushOnShutdown } from '../runtime/shutdown.ts'
@@ -30,7 +30,7 @@ export const GZIP_WORKER = 'EDGE_OTEL_GZIP_WORKER'
 function configureForPlatform(platform: Platform, options: AnywhereOptions): void {
   configureInvocation(platform.env, options)
   const problems: string[] = []
-  const onWorker = oneOf(read(platform.env, GZIP_WORKER)?.toLowerCase(), GZIP_WORKER, ['true', 'false'], 'false', problems) === 'true'
+  const onWorker = readSwitch(platform.env, GZIP_WORKER, problems)
   for (const problem of problems) warnOnce(problem)
   telemetry.adapt((workers, config, transport) => {
     const resource = { ...workers }

@@ -2,7 +2,7 @@ import type { Attributes, MeterProvider, TracerProvider } from '@opentelemetry/a
 import { type SpanLimits, defaultSpanLimits } from '../sdk/trace/limits.ts'
 import type { OtlpProtocol, Signal } from '../exporter/export.ts'
 import type { OtlpHttpTarget } from '../exporter/http.ts'
-import { type Env, oneOf, read, resolveLimit } from './env.ts'
+import { type Env, oneOf, read, readSwitch, resolveLimit } from './env.ts'
 import type { TemporalityPreference } from '../sdk/metrics/metrics.ts'
 import { HTTP_TOKEN } from '../sdk/propagation.ts'
 import { SAMPLER_NAMES, type SamplerName } from '../sdk/trace/sampling.ts'
@@ -264,15 +264,9 @@ export function resolveConfig(env: Env, options: OtelOptions = {}): ConfigResult
     retryDeadline: resolveLimit(env, 'EDGE_OTEL_RETRY_DEADLINE', 20_000, problems) || 20_000,
     sampler,
     samplerRatio,
-    recordClientAddress:
-      options.recordClientAddress ??
-      oneOf(read(env, 'EDGE_OTEL_RECORD_CLIENT_ADDRESS')?.toLowerCase(), 'EDGE_OTEL_RECORD_CLIENT_ADDRESS', ['true', 'false'], 'false', problems) === 'true',
-    recordProtocolVersion:
-      options.recordProtocolVersion ??
-      oneOf(read(env, 'EDGE_OTEL_RECORD_PROTOCOL_VERSION')?.toLowerCase(), 'EDGE_OTEL_RECORD_PROTOCOL_VERSION', ['true', 'false'], 'false', problems) === 'true',
-    recordBindingKeys:
-      options.recordBindingKeys ??
-      oneOf(read(env, 'EDGE_OTEL_RECORD_BINDING_KEYS')?.toLowerCase(), 'EDGE_OTEL_RECORD_BINDING_KEYS', ['true', 'false'], 'false', problems) === 'true',
+    recordClientAddress: options.recordClientAddress ?? readSwitch(env, 'EDGE_OTEL_RECORD_CLIENT_ADDRESS', problems),
+    recordProtocolVersion: options.recordProtocolVersion ?? readSwitch(env, 'EDGE_OTEL_RECORD_PROTOCOL_VERSION', problems),
+    recordBindingKeys: options.recordBindingKeys ?? readSwitch(env, 'EDGE_OTEL_RECORD_BINDING_KEYS', problems),
     requestTimeout: options.requestTimeout ?? (resolveLimit(env, 'EDGE_OTEL_REQUEST_TIMEOUT', 300_000, problems) || 300_000),
     redactQueryParameters:
       options.redactQueryParameters ??

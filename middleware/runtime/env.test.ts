@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { oneOf, read, resolveLimit } from './env.ts'
+import { oneOf, read, readSwitch, resolveLimit } from './env.ts'
 
 describe('env settings', () => {
   it('reads a string binding trimmed, and nothing for blanks and non-strings', () => {
@@ -13,6 +13,13 @@ describe('env settings', () => {
     expect(oneOf(undefined, 'SWITCH', ['on', 'off'], 'off', problems)).toBe('off')
     expect(oneOf('maybe', 'SWITCH', ['on', 'off'], 'off', problems, ' (it is a switch)')).toBe('off')
     expect(problems).toEqual(['SWITCH="maybe" is not supported (it is a switch); using "off". Set it to one of "on", "off".'])
+  })
+
+  it('reads a true/false switch in any case, off unless set, and names the setting for anything else', () => {
+    const problems: string[] = []
+    const env = { ON: 'TRUE', OFF: 'false', YES: 'yes' }
+    expect(['ON', 'OFF', 'YES', 'MISSING'].map((name) => readSwitch(env, name, problems))).toEqual([true, false, false, false])
+    expect(problems).toEqual(['YES="yes" is not supported; using "false". Set it to one of "true", "false".'])
   })
 
   it('takes a non-negative integer, or names the setting and the default it used', () => {

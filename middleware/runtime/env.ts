@@ -16,6 +16,11 @@ export function oneOf<T extends string>(value: string | undefined, name: string,
   return fallback
 }
 
+/** A `true`/`false` switch, case-insensitive and off unless set; anything else is reported and read as off. */
+export function readSwitch(env: Env, name: string, problems: string[]): boolean {
+  return oneOf(read(env, name)?.toLowerCase(), name, ['true', 'false'], 'false', problems) === 'true'
+}
+
 export function resolveLimit(env: Env, name: string, fallback: number, problems: string[]): number {
   const value = read(env, name)
   if (value === undefined) return fallback
