@@ -95,6 +95,11 @@ export interface WorkerSpec {
  */
 const WARM_STOCK_CACHE = { STOCK_CACHE: Object.fromEntries(Object.values(STOCK).map((s) => [`stock:${s.sku}`, JSON.stringify(s)])) }
 
+/** A test worker of `test/fixtures/<file>` named `name`, with `nodejs_compat` and no bindings of its own. */
+export function fixtureWorker(name: string, file: string): WorkerSpec {
+  return { name, entry: resolve(ROOT, 'test/fixtures', file), compatibilityDate: '2026-08-01', compatibilityFlags: ['nodejs_compat'], vars: {}, services: {} }
+}
+
 /** The three example functions as their wrangler.toml files describe them. */
 export function exampleFunctions(): WorkerSpec[] {
   return FUNCTION_CONFIGS.map((path) => {

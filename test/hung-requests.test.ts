@@ -1,9 +1,8 @@
 // Requests the runtime drops never end in the middleware: in workerd, 1,000 of them leave
 // http.server.active_requests at 0 and nothing held for tail sampling, once EDGE_OTEL_REQUEST_TIMEOUT passes.
-import { resolve } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type Receiver, startReceiver } from '../middleware/testing/receiver.ts'
-import { type RunningFunctions, startFunctions } from './functions.ts'
+import { type RunningFunctions, fixtureWorker, startFunctions } from './functions.ts'
 
 const HUNG = 1000
 let receiver: Receiver
@@ -12,7 +11,7 @@ let functions: RunningFunctions
 beforeAll(async () => {
   receiver = await startReceiver()
   functions = await startFunctions(
-    [{ name: 'hangs', entry: resolve(import.meta.dirname, 'fixtures/hung-requests.ts'), compatibilityDate: '2026-08-01', compatibilityFlags: ['nodejs_compat'], vars: {}, services: {} }],
+    [fixtureWorker('hangs', 'hung-requests.ts')],
     { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_SAMPLER: 'parentbased_always_off', EDGE_OTEL_REQUEST_TIMEOUT: '1000' },
   )
 })

@@ -2,10 +2,9 @@
 // `registerTelemetry()`), in workerd: the OpenTelemetry SDK's TracerProvider and MeterProvider with the
 // SDK's OTLP/HTTP exporters. Every span and metric reaches the user's receiver through them, whole and
 // in one trace per request; edge-otel's own exporter, pointed at another receiver, gets nothing to send.
-import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Receiver, startReceiver } from '../middleware/testing/receiver.ts'
-import { type RunningFunctions, startFunctions } from './functions.ts'
+import { type RunningFunctions, fixtureWorker, startFunctions } from './functions.ts'
 
 const REQUESTS = 24
 const CONCURRENCY = 8
@@ -20,7 +19,7 @@ beforeAll(async () => {
   builtIn = await startReceiver()
   own = await startReceiver()
   functions = await startFunctions(
-    [{ name: 'own-providers', entry: resolve(import.meta.dirname, 'fixtures/own-providers.ts'), compatibilityDate: '2026-08-01', compatibilityFlags: ['nodejs_compat'], vars: {}, services: {} }],
+    [fixtureWorker('own-providers', 'own-providers.ts')],
     { OTEL_EXPORTER_OTLP_ENDPOINT: builtIn.url, OWN_RECEIVER_URL: own.url },
   )
   for (let i = 0; i < REQUESTS; i += CONCURRENCY) {

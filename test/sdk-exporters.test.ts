@@ -3,11 +3,10 @@
 // one worker exports through them to one receiver and through the built-in exporter to another, so
 // both receivers must decode the same spans and the same points. A span processor in the worker
 // records the onStart and onEnd calls it gets.
-import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ReceivedMetric, ReceivedSpan } from '../middleware/testing/decode.ts'
 import { type Receiver, startReceiver } from '../middleware/testing/receiver.ts'
-import { type RunningFunctions, startFunctions } from './functions.ts'
+import { type RunningFunctions, fixtureWorker, startFunctions } from './functions.ts'
 
 const REQUESTS = 60
 const CONCURRENCY = 20
@@ -27,7 +26,7 @@ beforeAll(async () => {
     },
   })
   functions = await startFunctions(
-    [{ name: 'sdk-interop', entry: resolve(import.meta.dirname, 'fixtures/sdk-exporters.ts'), compatibilityDate: '2026-08-01', compatibilityFlags: ['nodejs_compat'], vars: {}, services: {} }],
+    [fixtureWorker('sdk-interop', 'sdk-exporters.ts')],
     { OTEL_EXPORTER_OTLP_ENDPOINT: builtIn.url, SDK_RECEIVER_URL: sdk.url },
   )
   const paths = [...Array.from({ length: REQUESTS }, (_, i) => `/work/${i + 1}`), '/fail', '/fail']
@@ -50,7 +49,7 @@ afterAll(async () => {
 async function startTailSampled(): Promise<{ builtIn: Receiver; sdk: Receiver; functions: RunningFunctions }> {
   const pair = { builtIn: await startReceiver(), sdk: await startReceiver() }
   const running = await startFunctions(
-    [{ name: 'sdk-interop-tail', entry: resolve(import.meta.dirname, 'fixtures/sdk-exporters.ts'), compatibilityDate: '2026-08-01', compatibilityFlags: ['nodejs_compat'], vars: {}, services: {} }],
+    [fixtureWorker('sdk-interop-tail', 'sdk-exporters.ts')],
     { OTEL_EXPORTER_OTLP_ENDPOINT: pair.builtIn.url, SDK_RECEIVER_URL: pair.sdk.url, OTEL_TRACES_SAMPLER: 'always_off', TAIL_SAMPLING: '1' },
   )
   return { ...pair, functions: running }
