@@ -2,6 +2,7 @@
 // configured with a transport that sends nothing, and calls of an instrumented binding made inside a
 // request's SERVER span, with the spans they ended.
 import { SpanKind, context, trace } from '@opentelemetry/api'
+import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
 import { telemetry } from '../middleware/runtime/telemetry.ts'
 import type { FinishedSpan } from '../middleware/sdk/trace/tracer.ts'
 import { type BindingKind, bindingBase, instrumentBinding } from '../middleware/workers/bindings/client.ts'
@@ -33,4 +34,20 @@ export async function callInRequest<B extends object, T>(
   }
   server.end()
   return { result, spans: telemetry.spans.slice(before).filter((s) => s !== (server as unknown)) }
+}
+
+/**
+ * A Miniflare whose worker does nothing, with the bindings given (`{ kvNamespaces: ['CACHE'] }`,
+ * `{ r2Buckets: ['RECEIPTS'] }`): their real implementations, to call from Node.
+ */
+export function bindingsOnly(bindings: Record<string, unknown>): Miniflare {
+  return new Miniflare(
+    convertV4MiniflareOptions({
+      host: '127.0.0.1',
+      modules: true,
+      script: 'export default { fetch: () => new Response(null) }',
+      compatibilityDate: '2026-08-01',
+      ...bindings,
+    } as never),
+  )
 }

@@ -1,25 +1,17 @@
 // The KV table against Miniflare's real KV namespace, called from Node (test/bindings.test.ts runs
 // it inside workerd, end to end): what each call records, and what it never does.
 import { SpanKind } from '@opentelemetry/api'
-import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
+import type { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { FinishedSpan } from '../../sdk/trace/tracer.ts'
-import { callInRequest, configureTelemetry } from '../../../test/binding-calls.ts'
+import { bindingsOnly, callInRequest, configureTelemetry } from '../../../test/binding-calls.ts'
 import { KV } from './kv.ts'
 
 let mf: Miniflare
 let kv: KVNamespace
 
 beforeAll(async () => {
-  mf = new Miniflare(
-    convertV4MiniflareOptions({
-      host: '127.0.0.1',
-      modules: true,
-      script: 'export default { fetch: () => new Response(null) }',
-      compatibilityDate: '2026-08-01',
-      kvNamespaces: ['CACHE'],
-    } as never),
-  )
+  mf = bindingsOnly({ kvNamespaces: ['CACHE'] })
   kv = (await mf.getKVNamespace('CACHE')) as unknown as KVNamespace
   await kv.put('sku:1', JSON.stringify({ stock: 7, secret: 'value-secret' }), { metadata: { owner: 'metadata-secret' } })
   await kv.put('sku:2', 'not json value-secret')

@@ -3,10 +3,10 @@
 // are traced, and what is never recorded. Bodies are not read here: Miniflare's Node proxy of an
 // R2 object consumes the body when asked `'body' in object`, which workerd's object does not (workerd
 // streams them, test/bindings.test.ts).
-import { Miniflare, convertV4MiniflareOptions } from 'miniflare'
+import type { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { FinishedSpan } from '../../sdk/trace/tracer.ts'
-import { callInRequest, configureTelemetry } from '../../../test/binding-calls.ts'
+import { bindingsOnly, callInRequest, configureTelemetry } from '../../../test/binding-calls.ts'
 import { R2 } from './r2.ts'
 
 let mf: Miniflare
@@ -14,15 +14,7 @@ let bucket: R2Bucket
 let etag: string
 
 beforeAll(async () => {
-  mf = new Miniflare(
-    convertV4MiniflareOptions({
-      host: '127.0.0.1',
-      modules: true,
-      script: 'export default { fetch: () => new Response(null) }',
-      compatibilityDate: '2026-08-01',
-      r2Buckets: ['RECEIPTS'],
-    } as never),
-  )
+  mf = bindingsOnly({ r2Buckets: ['RECEIPTS'] })
   bucket = (await mf.getR2Bucket('RECEIPTS')) as unknown as R2Bucket
   const stored = await bucket.put('receipts/o1.json', '{"card":"body-secret"}', { customMetadata: { owner: 'metadata-secret' } })
   etag = stored!.etag
