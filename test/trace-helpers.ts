@@ -6,6 +6,26 @@ export const CLIENT = 3
 export const INTERNAL = 1
 export const STATUS_ERROR = 2
 
+/** A decoded span for tests of what reads them: what `fields` leaves out is empty, and it lasts from 1 to 2 ns. */
+export function receivedSpan({ traceId, spanId, name, ...fields }: Pick<ReceivedSpan, 'traceId' | 'spanId' | 'name'> & Partial<ReceivedSpan>): ReceivedSpan {
+  return {
+    traceId,
+    spanId,
+    parentSpanId: undefined,
+    name,
+    kind: 1,
+    startTimeUnixNano: '1',
+    endTimeUnixNano: '2',
+    attributes: {},
+    events: [],
+    links: [],
+    status: {},
+    resource: {},
+    scope: {},
+    ...fields,
+  }
+}
+
 export function byTrace(spans: ReceivedSpan[]): Map<string, ReceivedSpan[]> {
   const traces = new Map<string, ReceivedSpan[]>()
   for (const s of spans) {

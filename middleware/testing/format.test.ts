@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import type { ReceivedSpan } from './decode.ts'
+import { receivedSpan } from '../../test/trace-helpers.ts'
 import { formatLogs, formatMetrics, formatSpans, severityName } from './format.ts'
 
-const span = (name: string, spanId: string, parentSpanId?: string, more: Partial<ReceivedSpan> = {}): ReceivedSpan => ({
-  traceId: 'a'.repeat(32),
-  spanId,
-  parentSpanId,
-  name,
-  kind: 1,
-  startTimeUnixNano: '1',
-  endTimeUnixNano: '2',
-  attributes: {},
-  events: [],
-  links: [],
-  status: {},
-  resource: {},
-  scope: {},
-  ...more,
-})
+const span = (name: string, spanId: string, parentSpanId?: string, more: Partial<ReceivedSpan> = {}): ReceivedSpan =>
+  receivedSpan({ traceId: 'a'.repeat(32), spanId, parentSpanId, name, ...more })
 
 describe('formatSpans', () => {
   it('draws each trace as a tree, marks errors, and says when a parent did not arrive', () => {

@@ -2,6 +2,7 @@
 // shapes as decode.ts makes them: each difference in words, and each malformed expectation named.
 import { describe as group, expect, it } from 'vitest'
 import type { ReceivedLog, ReceivedMetric, ReceivedSpan } from './decode.ts'
+import { receivedSpan } from '../../test/trace-helpers.ts'
 import {
   type Equals,
   checkLogExpectation,
@@ -25,22 +26,8 @@ const equals: Equals = (received, expected) => {
 }
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c'
-const span = (spanId: string, name: string, parentSpanId?: string, more: Partial<ReceivedSpan> = {}): ReceivedSpan => ({
-  traceId: TRACE,
-  spanId,
-  parentSpanId,
-  name,
-  kind: 1,
-  startTimeUnixNano: '1',
-  endTimeUnixNano: '2',
-  attributes: {},
-  events: [],
-  links: [],
-  status: {},
-  resource: { 'service.name': 'orders' },
-  scope: {},
-  ...more,
-})
+const span = (spanId: string, name: string, parentSpanId?: string, more: Partial<ReceivedSpan> = {}): ReceivedSpan =>
+  receivedSpan({ traceId: TRACE, spanId, parentSpanId, name, resource: { 'service.name': 'orders' }, ...more })
 
 group('spanDifferences', () => {
   it('names each way the span differs, and none when it matches', () => {
