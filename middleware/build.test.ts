@@ -75,7 +75,7 @@ describe('the package build', () => {
       .filter((f) => !f.endsWith('.test.ts') && f !== 'build.ts' && !f.startsWith('testing'))
       .map((f) => readFileSync(join(ROOT, 'middleware', f), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '').replace(/\b(?:Pick|Omit)<[^>]*>/g, ''))
       .join('\n')
-    expect(source).toContain("'faas.trigger'")
+    expect(source).toContain("'traceparent'")
     expect(INTERNAL_PROPERTIES.filter((name) => new RegExp(`['"\`]${name}['"\`]`).test(source))).toEqual([])
   })
 

@@ -30,8 +30,6 @@ import { recordFailure } from '../sdk/trace/tracer.ts'
 import { splitUrl } from '../semconv/url.ts'
 import { type HandlerOptions, type Invocation, configureInvocation, endInvocation, prepareHandler, runInvocation, startInvocation } from '../workers/invocation.ts'
 
-const HTTP_TRIGGER = { 'faas.trigger': 'http' } as const
-
 /** Options of the `otel()` middleware: those every handler takes. */
 export type OtelMiddlewareOptions = HandlerOptions
 
@@ -80,7 +78,7 @@ function startRequest(c: Context, options: OtelMiddlewareOptions): RequestTeleme
   }
   const parent = telemetry.propagator.extract(REQUEST_ROOT, headers, headersGetter)
   const activeAttributes = { [ATTR_HTTP_REQUEST_METHOD]: attributes[ATTR_HTTP_REQUEST_METHOD], [ATTR_URL_SCHEME]: scheme }
-  const invocation = startInvocation({ trigger: HTTP_TRIGGER, name: spanName, kind: KIND_SERVER, attributes, parent, headers })
+  const invocation = startInvocation({ trigger: 'http', name: spanName, kind: KIND_SERVER, attributes, parent, headers })
   if (c.env && typeof c.env === 'object') c.env = instrumentEnv(c.env)
   const request = { invocation, start: now(), spanName, scheme, activeAttributes }
   // Last, so nothing that throws above leaves the request counted: endRequest ends what this starts.

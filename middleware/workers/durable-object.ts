@@ -44,7 +44,7 @@ export function instrumentDurableObject<C extends InstrumentableDurableObject>(B
   const base = Base.prototype as Record<string, ((...args: unknown[]) => unknown) | undefined>
   const run = (self: object, trigger: Trigger, handler: string, attributes: Attributes, body: () => unknown) => {
     const { env, waitUntil } = served(self)
-    return traceInvocation(env, options, { trigger: { 'faas.trigger': trigger }, name: `${handler} ${name}`, kind: KIND_SERVER, attributes, parent: REQUEST_ROOT }, waitUntil, body)
+    return traceInvocation(env, options, { trigger, name: `${handler} ${name}`, kind: KIND_SERVER, attributes, parent: REQUEST_ROOT }, waitUntil, body)
   }
   if (base.alarm) {
     prototype.alarm = function alarm(this: object, ...args: unknown[]) {

@@ -4,8 +4,6 @@ import { REQUEST_ROOT } from '../sdk/context.ts'
 import { instrumentEnv } from './bindings/env.ts'
 import { type ExecutionContextLike, type HandlerOptions, prepareHandler, traceInvocation } from './invocation.ts'
 
-const OTHER_TRIGGER = { 'faas.trigger': 'other' } as const
-
 /** The part of a Workers `ForwardableEmailMessage` the traced handler reads. */
 export interface EmailMessageLike {
   readonly from: string
@@ -45,7 +43,7 @@ export function instrumentEmail<
     return traceInvocation(
       env,
       handlerOptions,
-      { trigger: OTHER_TRIGGER, name: 'email', kind: KIND_SERVER, attributes, parent: REQUEST_ROOT },
+      { trigger: 'other', name: 'email', kind: KIND_SERVER, attributes, parent: REQUEST_ROOT },
       (p) => ctx.waitUntil(p),
       () => handler(message, instrumentEnv(env), ctx),
     )

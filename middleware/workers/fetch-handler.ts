@@ -17,8 +17,6 @@ import { telemetry } from '../runtime/telemetry.ts'
 import { methodAttributes } from './fetch.ts'
 import { type HandlerOptions, traceInvocation } from './invocation.ts'
 
-const HTTP_TRIGGER = { 'faas.trigger': 'http' } as const
-
 /**
  * Runs a plain `fetch(request)` handler (a Durable Object's, a `WorkerEntrypoint`'s) as one
  * invocation with a SERVER span by the HTTP semantic conventions, continuing the caller's W3C
@@ -46,7 +44,7 @@ export function traceFetchHandler(
   const start = now()
   let status = 500
   let errorType: string | undefined = '500'
-  const handled = traceInvocation(env, options, { trigger: HTTP_TRIGGER, name, kind: KIND_SERVER, attributes, parent, headers: request.headers }, waitUntil, handler, (span, response) => {
+  const handled = traceInvocation(env, options, { trigger: 'http', name, kind: KIND_SERVER, attributes, parent, headers: request.headers }, waitUntil, handler, (span, response) => {
     status = response.status
     span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
     errorType = status < 500 ? undefined : String(status)

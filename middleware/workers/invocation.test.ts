@@ -7,7 +7,7 @@ import { REQUEST_ROOT } from '../sdk/context.ts'
 import { configureInvocation, endInvocation, runInvocation, startInvocation, traceInvocation } from './invocation.ts'
 
 const ENV = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' }
-const PUBSUB = { 'faas.trigger': 'pubsub' } as const
+const PUBSUB = 'pubsub' as const
 let transport: DecodingTransport
 
 beforeEach(() => {

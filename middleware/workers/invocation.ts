@@ -28,10 +28,13 @@ export interface ExecutionContextLike {
 /** `faas.trigger` of a handler kind (FaaS semantic conventions). */
 export type Trigger = 'http' | 'pubsub' | 'timer' | 'datasource' | 'other'
 
+/** `{ 'faas.trigger': … }` of each trigger, frozen as first used, so the metrics key each one's series once. */
+const TRIGGERS: Partial<Record<Trigger, Attributes>> = {}
+
 /** The root span of one invocation: what it is, and what it continues. */
 export interface InvocationStart {
-  /** `{ 'faas.trigger': … }`, one object per handler kind (frozen on first use, so metric series lookups skip the sort). */
-  trigger: { [ATTR_FAAS_TRIGGER]: Trigger }
+  /** `faas.trigger` of the handler kind. */
+  trigger: Trigger
   name: string
   kind: SpanKind
   attributes: Attributes
@@ -87,8 +90,9 @@ export function configureInvocation(env: unknown, options: HandlerOptions): void
  * here, after `configureInvocation`, and ends in `endInvocation`.
  */
 export function startInvocation(start: InvocationStart): Invocation {
-  const trigger = Object.freeze(start.trigger)
-  const attributes = Object.assign(start.attributes, trigger)
+  const trigger = (TRIGGERS[start.trigger] ??= Object.freeze({ [ATTR_FAAS_TRIGGER]: start.trigger }))
+  const attributes = start.attributes
+  attributes[ATTR_FAAS_TRIGGER] = start.trigger
   if (telemetry.takeColdStart()) {
     attributes[ATTR_FAAS_COLDSTART] = true
     telemetry.own.coldStarts.add(1, trigger)

@@ -17,8 +17,6 @@ import { recordFailure } from '../sdk/trace/tracer.ts'
 import { instrumentEnv } from './bindings/env.ts'
 import { type ExecutionContextLike, type HandlerOptions, configureInvocation, endInvocation, prepareHandler, startInvocation } from './invocation.ts'
 
-const PUBSUB_TRIGGER = { 'faas.trigger': 'pubsub' } as const
-
 const SYSTEM = 'cloudflare_queues'
 
 /**
@@ -141,7 +139,7 @@ export function instrumentQueueHandler<Body, Env = Record<string, unknown>, Ctx 
       [ATTR_MESSAGING_OPERATION_NAME]: 'process',
     }
     const invocation = startInvocation({
-      trigger: PUBSUB_TRIGGER,
+      trigger: 'pubsub',
       name: `process ${batch.queue}`,
       kind: KIND_CONSUMER,
       attributes: { ...common, [ATTR_MESSAGING_BATCH_MESSAGE_COUNT]: batch.messages.length },

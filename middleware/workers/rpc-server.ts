@@ -7,8 +7,6 @@ import { traceFetchHandler } from './fetch-handler.ts'
 import { type HandlerOptions, traceInvocation } from './invocation.ts'
 import { RPC_CALL, rpcAttributes } from './rpc-client.ts'
 
-const OTHER_TRIGGER = { 'faas.trigger': 'other' } as const
-
 /** A class whose instances serve Workers RPC: a Durable Object or a `WorkerEntrypoint`. */
 // biome-ignore lint: any constructor
 export type RpcClass = abstract new (...args: any[]) => object
@@ -58,7 +56,7 @@ export function traceRpcMethods(
     return traceInvocation(
       env,
       options,
-      { trigger: OTHER_TRIGGER, name: `${service}/${method}`, kind: KIND_SERVER, attributes: rpcAttributes(service, method), parent },
+      { trigger: 'other', name: `${service}/${method}`, kind: KIND_SERVER, attributes: rpcAttributes(service, method), parent },
       waitUntil,
       () => methods.get(method)!.apply(self, args),
     )

@@ -4,8 +4,6 @@ import { REQUEST_ROOT } from '../sdk/context.ts'
 import { instrumentEnv } from './bindings/env.ts'
 import { type ExecutionContextLike, type HandlerOptions, configureInvocation, endInvocation, prepareHandler, runInvocation, startInvocation } from './invocation.ts'
 
-const TIMER_TRIGGER = { 'faas.trigger': 'timer' } as const
-
 /** The part of a Workers `ScheduledController` that the traced handler reads and passes on. */
 export interface Controller {
   cron: string
@@ -28,7 +26,7 @@ export function instrumentScheduled<Env = Record<string, unknown>, Ctx extends E
   return async function scheduled(controller: Controller, env: Env, ctx: Ctx): Promise<void> {
     configureInvocation(env, options)
     const invocation = startInvocation({
-      trigger: TIMER_TRIGGER,
+      trigger: 'timer',
       name: `cron ${controller.cron}`,
       kind: KIND_SERVER,
       attributes: { [ATTR_FAAS_CRON]: controller.cron },

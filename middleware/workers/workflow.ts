@@ -8,7 +8,6 @@ import { ownMember } from './own-member.ts'
 import { type HandlerOptions, prepareHandler, traceInvocation } from './invocation.ts'
 import { type TracedEnvelope, isEnvelope } from './queue.ts'
 
-const OTHER_TRIGGER = { 'faas.trigger': 'other' } as const
 const ATTR_WORKFLOW = 'cloudflare.workflow.name'
 const ATTR_INSTANCE = 'cloudflare.workflow.instance.id'
 const ATTR_STEP = 'cloudflare.workflow.step.name'
@@ -120,7 +119,7 @@ export function instrumentWorkflow<C extends InstrumentableWorkflow>(Base: C, op
       const attributes: Attributes = { [ATTR_WORKFLOW]: name }
       if (event?.instanceId) attributes[ATTR_INSTANCE] = event.instanceId
       const unwrapped = isEnvelope(payload) ? { ...event, payload: payload.body } : event
-      return traceInvocation(env, options, { trigger: OTHER_TRIGGER, name: `run ${name}`, kind: KIND_SERVER, attributes, parent }, waitUntil, () =>
+      return traceInvocation(env, options, { trigger: 'other', name: `run ${name}`, kind: KIND_SERVER, attributes, parent }, waitUntil, () =>
         run.call(this, unwrapped, traceStep(step, name)),
       )
     }
