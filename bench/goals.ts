@@ -1,13 +1,18 @@
 // The performance goals (README "Performance"): `npm run bench` marks its rows against them, and
 // `bench/build.test.ts` holds the bundles to them in `npm test`, where a size is exact and not timed.
-export const GOALS = { throughput: 0.8, cpu: 1.3, posts: 0.25, bundleKiB: 25, evaluation: 1.5, bytes: 300 }
+// Throughput and CPU are issue 14's for traces and metrics (it raised them from 0.80 and 1.30).
+export const GOALS = { throughput: 0.9, cpu: 1.15, posts: 0.25, bundleKiB: 25, evaluation: 1.5, bytes: 300 }
 
 /**
- * The goals of the bindings row (issue 15): throughput ≥ 0.85 and CPU ≤ 1.20 of the bare app making
- * the same 3 KV reads and 1 D1 query. Its OTLP bytes carry five spans a request, so the bytes goal of a
- * one-span request does not apply to it.
+ * Rows with goals of their own:
+ * - every signal (issue 14): throughput ≥ 0.85 and CPU ≤ 1.20 of the reference app writing the same log line;
+ * - all on (every signal and tail sampling): the packaging issue's 0.80 and 1.30, which issue 14 did not raise;
+ * - bindings (issue 15): throughput ≥ 0.85 and CPU ≤ 1.20 of the bare app making the same 3 KV reads and 1 D1
+ *   query. Its OTLP bytes carry five spans a request, so the bytes goal of a one-span request does not apply.
  */
 export const ROW_GOALS: Record<string, typeof GOALS> = {
+  'variants/edge-otel-logs.ts': { ...GOALS, throughput: 0.85, cpu: 1.2 },
+  'variants/edge-otel-all.ts': { ...GOALS, throughput: 0.8, cpu: 1.3 },
   'variants/edge-otel-bindings.ts': { ...GOALS, throughput: 0.85, cpu: 1.2, bytes: Number.POSITIVE_INFINITY },
 }
 
