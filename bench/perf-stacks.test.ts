@@ -9,6 +9,11 @@ describe('categorize', () => {
     expect(categorize([f('memmove', 'libc.so.6'), f('v8::internal::ScavengerCollector::CollectGarbage'), f('[unknown]', '/tmp/perf-1.map')])).toBe('garbage collection')
   })
 
+  it('counts V8 compiling, on its own thread or in the main one, after garbage collection', () => {
+    expect(categorize([f('v8::internal::compiler::GraphReducer::ReduceTop'), f('v8::internal::OptimizingCompileTaskExecutor::CompileTask::Run')])).toBe('V8 compilers')
+    expect(categorize([f('memmove', 'libc.so.6'), f('v8::internal::ScavengerJobTask::Run')])).toBe('garbage collection')
+  })
+
   it('reads the leaf for JavaScript, the kernel and gzip', () => {
     expect(categorize([f('[unknown]', '/tmp/perf-13708.map')])).toBe('JavaScript')
     expect(categorize([f('Builtins_StringAdd_NoMapCheck'), f('workerd::api::node::AsyncLocalStorage::run')])).toBe('JavaScript')
